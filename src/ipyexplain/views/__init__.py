@@ -1,0 +1,1 @@
+"""Widget views: one Python module here per TypeScript module in js/src/views/."""
