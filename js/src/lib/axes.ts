@@ -81,19 +81,35 @@ export function legendWidth(ctx: CanvasRenderingContext2D, theme: Theme, vmin: n
   return 12 + BAR_W + TICK + 3 + tickW + (valueLabel ? theme.fontSize + 8 : 0) + 4;
 }
 
+const ramps = new Map<string, HTMLCanvasElement>();
+
+/** The colormap as a 1 x 256 image, vmax at the top. */
+function rampImage(cmap: string): HTMLCanvasElement {
+  const hit = ramps.get(cmap);
+  if (hit) return hit;
+  const lut = buildLut(cmap);
+  const canvas = document.createElement("canvas");
+  canvas.width = 1;
+  canvas.height = LUT_SIZE;
+  const ctx = canvas.getContext("2d")!;
+  const img = ctx.createImageData(1, LUT_SIZE);
+  for (let i = 0; i < LUT_SIZE; i++) {
+    const row = LUT_SIZE - 1 - i;
+    img.data.set([lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2], 255], row * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+  ramps.set(cmap, canvas);
+  return canvas;
+}
+
 export function drawColorbar(
   ctx: CanvasRenderingContext2D, theme: Theme, plot: Rect, x: number, cmap: string, vmin: number,
   vmax: number, valueLabel: string, missing: number,
 ): void {
   const swatch = missing > 0 ? theme.fontSize + 10 : 0;
   const bar: Rect = { x: x + 12, y: plot.y, w: BAR_W, h: Math.max(20, plot.h - swatch) };
-  const lut = buildLut(cmap);
-  // One row per LUT entry, vmax at the top.
-  const step = bar.h / LUT_SIZE;
-  for (let i = 0; i < LUT_SIZE; i++) {
-    ctx.fillStyle = `rgb(${lut[i * 3]},${lut[i * 3 + 1]},${lut[i * 3 + 2]})`;
-    ctx.fillRect(bar.x, bar.y + bar.h - (i + 1) * step, bar.w, step + 0.5);
-  }
+  ctx.imageSmoothingEnabled = true; // a smooth ramp, not 256 visible bands
+  ctx.drawImage(rampImage(cmap), 0, 0, 1, LUT_SIZE, bar.x, bar.y, bar.w, bar.h);
   ctx.strokeStyle = theme.border;
   ctx.lineWidth = 1;
   ctx.strokeRect(bar.x + 0.5, bar.y + 0.5, bar.w - 1, bar.h - 1);

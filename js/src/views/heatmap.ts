@@ -68,6 +68,7 @@ class HeatmapView {
   private reportedPx: number[] = [];
   private drag: { x: number; y: number } | null = null;
   private observer: ResizeObserver;
+  private themeObserver: MutationObserver;
   private listeners: Array<[string, () => void]> = [];
 
   constructor(private model: Model, host: HTMLElement) {
@@ -97,11 +98,19 @@ class HeatmapView {
     this.reset.addEventListener("click", () => this.setWindow(fullWindow(...this.shape())));
     this.observer = new ResizeObserver(() => this.onResize());
     this.observer.observe(this.root);
+    // JupyterLab switches themes by changing attributes on <body>: the canvas must redraw in the new colours.
+    // The new theme's stylesheet can land after the attribute flips, so draw again a moment later.
+    this.themeObserver = new MutationObserver(() => {
+      this.schedule();
+      window.setTimeout(() => this.schedule(), 300);
+    });
+    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
     this.onResize();
   }
 
   destroy(): void {
     this.observer.disconnect();
+    this.themeObserver.disconnect();
     cancelAnimationFrame(this.frameRequest);
     clearTimeout(this.requestTimer);
     clearTimeout(this.resizeTimer);
@@ -154,7 +163,7 @@ class HeatmapView {
     const w = this.model.get("_detail_window");
     const win = name === "_detail" && w.length === 4 ? { r0: w[0], r1: w[1], c0: w[2], c1: w[3] }
       : fullWindow(rows, cols);
-    if (previous && previous.wire === wire) return previous; // unchanged: keep the decoded, coloured copy
+    if (previous && previous.wire === wire) return { ...previous, win }; // keep the decoded, coloured copy
     return { wire, array: decode(wire), win, image: null, key: "" };
   }
 
@@ -273,20 +282,30 @@ class HeatmapView {
     const approxH = height * 0.8;
     const rowIdx = labelledIndices(w.r0, w.r1, approxH, theme.fontSize + 3);
     const rowPx = Math.max(12, ...rowIdx.slice(0, 400).map((i) => ctx.measureText(labelOf(rowLabels, i)).width));
-    const left = Math.min(rowPx, width * 0.3) + 10;
+    let left = Math.min(rowPx, width * 0.3) + 10;
     const fit = this.colLabelFit(ctx, theme, width - left - legend);
+    if (fit.rotated) {
+      // The first column's label slants down-left: leave room for it, or it is cut at the edge.
+      const first = labelledIndices(w.c0, w.c1, width - left - legend, theme.fontSize * 1.42 + 4)[0] ?? 0;
+      const cell = (width - left - legend) / (w.c1 - w.c0);
+      const firstPx = Math.min(ctx.measureText(labelOf(this.model.get("col_labels"), first)).width, fit.maxPx);
+      const reach = firstPx * 0.71 + 6 - (first - w.c0 + 0.5) * cell;
+      left = Math.max(left, Math.min(reach, width * 0.35));
+    }
     const bottom = fit.rotated ? Math.min(fit.maxPx * 0.71 + 14, height * 0.35) : theme.fontSize + 10;
     return { x: left, y: 6, w: Math.max(10, width - left - legend), h: Math.max(10, height - 6 - bottom) };
   }
 
+  /** Level column labels (truncated to their cell) when cells are wide or labels are indices, else 45°. */
   private colLabelFit(ctx: CanvasRenderingContext2D, theme: ReturnType<typeof readTheme>, plotW: number) {
     const labels = this.model.get("col_labels");
     const w = this.win;
+    const cell = plotW / (w.c1 - w.c0);
     const idx = labelledIndices(w.c0, w.c1, plotW, theme.fontSize * 1.42 + 4);
     const longest = Math.max(8, ...idx.slice(0, 400).map((i) => ctx.measureText(labelOf(labels, i)).width));
-    const level = labelledIndices(w.c0, w.c1, plotW, longest + 8);
-    const rotated = level.length < idx.length && level.length < Math.ceil(w.c1 - w.c0);
-    return { rotated, maxPx: rotated ? Math.min(longest, 140) : Math.min(longest, plotW) };
+    if (labels.length === 0 || longest + 8 <= cell) return { rotated: false, maxPx: longest };
+    if (cell >= 56) return { rotated: false, maxPx: cell - 8 };
+    return { rotated: true, maxPx: Math.min(longest, 140) };
   }
 
   /** Tell the kernel the plot's size in device pixels (it pools big matrices to it); debounced. */
@@ -310,6 +329,14 @@ class HeatmapView {
     if (or !== rows || oc !== cols) parts.push(`shown pooled to ${or} × ${oc} (${this.model.get("pooling")})`);
     if (!isFull(w, rows, cols)) {
       parts.push(`zoom: rows ${Math.floor(w.r0)}–${Math.ceil(w.r1) - 1}, cols ${Math.floor(w.c0)}–${Math.ceil(w.c1) - 1}`);
+      const d = this.detail;
+      if (d) {
+        const [dr, dc] = d.array.shape;
+        const exact = dr === d.win.r1 - d.win.r0 && dc === d.win.c1 - d.win.c0;
+        parts.push(exact ? "detail: every cell" : `detail pooled to ${dr} × ${dc}`);
+      } else if (or !== rows || oc !== cols) {
+        parts.push("loading detail…");
+      }
     }
     const missing = this.model.get("_nonfinite");
     if (missing > 0) parts.push(`${missing.toLocaleString()} missing (NaN/inf)`);

@@ -257,9 +257,10 @@ class Heatmap(View):
 
     def _send_detail(self) -> None:
         window = _window(self._view_request, self.values.shape)
-        if window is None or self._overview.shape == self.values.shape:
-            self._detail, self._detail_window = None, []
-            return
-        r0, r1, c0, c1 = window
-        self._detail = self._pooled(self.values[r0:r1, c0:c1])
-        self._detail_window = [r0, r1, c0, c1]
+        with self.hold_sync():  # tile and window must arrive together
+            if window is None or self._overview.shape == self.values.shape:
+                self._detail, self._detail_window = None, []
+                return
+            r0, r1, c0, c1 = window
+            self._detail = self._pooled(self.values[r0:r1, c0:c1])
+            self._detail_window = [r0, r1, c0, c1]
