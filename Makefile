@@ -39,7 +39,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	npx tsc --noEmit
 
@@ -53,8 +53,12 @@ e2e: install chromium
 benchmarks: install chromium
 	$(PY) benchmarks/heatmap_latency.py
 
+# The README's pictures come from the browser tests' own screenshots.
+README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar
 screenshots: install chromium
-	$(PY) -m pytest tests/e2e -q -k screenshot
+	$(PY) -m pytest tests/e2e/test_heatmap.py -q -k "demo or lab_inline or lab_sidebar"
+	mkdir -p docs
+	for shot in $(README_SHOTS); do cp tests/e2e/artifacts/$$shot.png docs/$$shot.png; done
 
 clean:
 	rm -rf $(VENV) node_modules src/ipyexplain/static dist build tests/e2e/artifacts

@@ -155,6 +155,12 @@ def test_lab_inline_kernel_assignment_selection_and_dark_theme(page: Page, page_
     screenshot(page.locator(".jp-NotebookPanel").first, "heatmap-lab-dark")
     assert not page_log.errors(), page_log.summary()
 
+    # A failure while drawing shows a readable message in the widget, not a blank or frozen view.
+    lab_execute(page, "h._cmap = 'no-such-map'")
+    expect(hm.root.locator(".ipx-error")).to_contain_text('could not draw: unknown colormap "no-such-map"')
+    lab_execute(page, "h.cmap = 'puor'")
+    expect(hm.root.locator(".ipx-error")).to_be_empty()
+
 
 def test_lab_sidebar_shows_a_legible_heatmap(page: Page, page_log: PageLog, lab: LabServer):
     open_lab(page, lab)

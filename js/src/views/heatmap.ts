@@ -77,6 +77,7 @@ class HeatmapView {
     this.titleEl = el("div", "ipx-title", this.root);
     this.stage = el("div", "ipx-stage", this.root);
     this.canvas = el("canvas", "ipx-canvas", this.stage);
+    this.canvas.setAttribute("role", "img");
     this.zoombox = el("div", "ipx-zoombox", this.stage);
     this.tooltip = new Tooltip(this.stage);
     const footer = el("div", "ipx-footer", this.root);
@@ -232,6 +233,7 @@ class HeatmapView {
 
     this.reportDisplaySize(p, dpr);
     this.updateStatus(rows, cols, or, oc);
+    this.canvas.setAttribute("aria-label", `${model.get("title") || "Heatmap"}: ${this.status.textContent}`);
     this.root.dataset.plot = [p.x, p.y, p.w, p.h].map((v) => v.toFixed(2)).join(",");
     this.root.dataset.window = [w.r0, w.r1, w.c0, w.c1].join(",");
     this.root.dataset.frame = String(model.get("_frame"));

@@ -41,8 +41,11 @@ def check_keywords(cls_name: str, given: dict[str, Any], allowed: set[str]) -> N
 class View(anywidget.AnyWidget):
     """Base of the ipyexplain views."""
 
-    def show(self, where: str = "inline", *, title: str | None = None) -> None:
-        """Display this view ``"inline"`` (below the cell) or in the JupyterLab ``"sidebar"``."""
+    def show(self, where: str = "inline", *, title: str | None = None) -> Any:
+        """Display this view ``"inline"`` (below the cell) or in the JupyterLab ``"sidebar"``.
+
+        Returns the sidebar panel (a ``sidecar.Sidecar``, whose ``close()`` removes it) or ``None``.
+        """
         from ..display import show
 
-        show(self, where=where, title=title)
+        return show(self, where=where, title=title)
