@@ -162,3 +162,13 @@ def test_assigning_keeps_the_zoom_window_for_the_same_shape():
     h._view_request = [0, 100, 0, 100]
     h.values = a * 2
     np.testing.assert_array_equal(h._detail, a[:100, :100] * 2)
+
+
+def test_update_keeps_labels_not_given_and_takes_a_dataframes_own():
+    h = Heatmap(np.ones((2, 2)), row_labels=["a", "b"], col_labels=["x", "y"])
+    h.update(np.zeros((2, 2)), title="same shape")
+    assert h.row_labels == ["a", "b"] and h.col_labels == ["x", "y"]
+    h.update(np.zeros((2, 2)), row_labels=None)  # explicit None clears
+    assert h.row_labels == [] and h.col_labels == ["x", "y"]
+    h.update(pd.DataFrame([[1.0]], index=["r"], columns=["c"]))
+    assert h.row_labels == ["r"] and h.col_labels == ["c"]

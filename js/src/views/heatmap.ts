@@ -4,13 +4,14 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import {
   drawColLabels, drawColorbar, drawRowLabels, fontOf, labelOf, labelledIndices, legendWidth, type Rect,
 } from "../lib/axes";
-import { paint } from "../lib/colormap";
+import { bindPlotGestures } from "../lib/pointer";
 import { ensureStyle } from "../lib/style";
 import { formatExact } from "../lib/text";
 import { readTheme } from "../lib/theme";
 import { Tooltip } from "../lib/tooltip";
-import { decode, type NdArray, type WireArray } from "../lib/wire";
-import { blockOf, blockSpan, boxWindow, fullWindow, isFull, type Window, zoomAbout } from "../lib/window";
+import { type Tile, tileFor, tileImage, valueIn } from "../lib/tiles";
+import type { WireArray } from "../lib/wire";
+import { boxWindow, fullWindow, isFull, type Window, zoomAbout } from "../lib/window";
 
 interface HeatmapState {
   row_labels: string[];
@@ -33,9 +34,6 @@ interface HeatmapState {
   _view_request: number[];
 }
 type Model = AnyModel<HeatmapState>;
-
-/** A decoded tile: `array` covers the full-matrix window `win`; `image` is it coloured (cached by `key`). */
-interface Tile { wire: WireArray; array: NdArray; win: Window; image: HTMLCanvasElement | null; key: string }
 
 const REQUEST_DEBOUNCE_MS = 150;
 const RESIZE_DEBOUNCE_MS = 300;
@@ -66,7 +64,6 @@ class HeatmapView {
   private requestTimer = 0;
   private resizeTimer = 0;
   private reportedPx: number[] = [];
-  private drag: { x: number; y: number } | null = null;
   private observer: ResizeObserver;
   private themeObserver: MutationObserver;
   private listeners: Array<[string, () => void]> = [];
@@ -164,25 +161,7 @@ class HeatmapView {
     const w = this.model.get("_detail_window");
     const win = name === "_detail" && w.length === 4 ? { r0: w[0], r1: w[1], c0: w[2], c1: w[3] }
       : fullWindow(rows, cols);
-    if (previous && previous.wire === wire) return { ...previous, win }; // keep the decoded, coloured copy
-    return { wire, array: decode(wire), win, image: null, key: "" };
-  }
-
-  /** The tile's pixels, one per cell, coloured with the current colormap and limits. */
-  private image(tile: Tile, cmap: string, vmin: number, vmax: number): HTMLCanvasElement {
-    const key = `${cmap}|${vmin}|${vmax}`;
-    if (tile.image && tile.key === key) return tile.image;
-    const [rows, cols] = tile.array.shape;
-    const canvas = tile.image ?? document.createElement("canvas");
-    canvas.width = cols;
-    canvas.height = rows;
-    const ctx = canvas.getContext("2d")!;
-    const img = ctx.createImageData(cols, rows);
-    paint(tile.array.data, img.data, cmap, vmin, vmax);
-    ctx.putImageData(img, 0, 0);
-    tile.image = canvas;
-    tile.key = key;
-    return canvas;
+    return tileFor(wire, win, previous);
   }
 
   // ------------------------------------------------------------------ drawing
@@ -219,7 +198,7 @@ class HeatmapView {
     const ov = this.overview;
     const [or, oc] = ov.array.shape;
     const sy = or / rows, sx = oc / cols;
-    ctx.drawImage(this.image(ov, cmap, vmin, vmax), w.c0 * sx, w.r0 * sy, (w.c1 - w.c0) * sx,
+    ctx.drawImage(tileImage(ov, cmap, vmin, vmax), w.c0 * sx, w.r0 * sy, (w.c1 - w.c0) * sx,
       (w.r1 - w.r0) * sy, p.x, p.y, p.w, p.h);
     const d = this.detail;
     if (d && !isFull(w, rows, cols)) this.drawDetail(ctx, d, cmap, vmin, vmax);
@@ -252,7 +231,7 @@ class HeatmapView {
     const [dr, dc] = d.array.shape;
     const sy = dr / (d.win.r1 - d.win.r0), sx = dc / (d.win.c1 - d.win.c0);
     const ky = p.h / (w.r1 - w.r0), kx = p.w / (w.c1 - w.c0);
-    ctx.drawImage(this.image(d, cmap, vmin, vmax), (c0 - d.win.c0) * sx, (r0 - d.win.r0) * sy, (c1 - c0) * sx,
+    ctx.drawImage(tileImage(d, cmap, vmin, vmax), (c0 - d.win.c0) * sx, (r0 - d.win.r0) * sy, (c1 - c0) * sx,
       (r1 - r0) * sy, p.x + (c0 - w.c0) * kx, p.y + (r0 - w.r0) * ky, (c1 - c0) * kx, (r1 - r0) * ky);
   }
 
@@ -353,36 +332,13 @@ class HeatmapView {
     return [w.r0 + ((y - p.y) / p.h) * (w.r1 - w.r0), w.c0 + ((x - p.x) / p.w) * (w.c1 - w.c0)];
   }
 
-  private inPlot(x: number, y: number): boolean {
-    const p = this.plot;
-    return x >= p.x && x < p.x + p.w && y >= p.y && y < p.y + p.h;
-  }
-
-  /** Value under cell (r, c) from the finest tile covering it, and how many cells it stands for. */
-  private valueAt(r: number, c: number): { value: number; rows: [number, number]; cols: [number, number] } | null {
-    for (const tile of [this.detail, this.overview]) {
-      if (!tile) continue;
-      const t = tile.win;
-      if (tile === this.detail && isFull(this.win, ...this.shape())) continue;
-      if (r < t.r0 || r >= t.r1 || c < t.c0 || c >= t.c1) continue;
-      const [tr, tc] = tile.array.shape;
-      const nr = t.r1 - t.r0, nc = t.c1 - t.c0;
-      const br = blockOf(r - t.r0, nr, tr), bc = blockOf(c - t.c0, nc, tc);
-      const rs = blockSpan(br, nr, tr), cs = blockSpan(bc, nc, tc);
-      return {
-        value: tile.array.data[br * tc + bc],
-        rows: [rs[0] + t.r0, rs[1] + t.r0],
-        cols: [cs[0] + t.c0, cs[1] + t.c0],
-      };
-    }
-    return null;
+  /** Value under cell (r, c) from the finest tile covering it (the detail only while zoomed). */
+  private valueAt(r: number, c: number) {
+    const zoomed = !isFull(this.win, ...this.shape());
+    return (zoomed && this.detail ? valueIn(this.detail, r, c) : null) ?? (this.overview ? valueIn(this.overview, r, c) : null);
   }
 
   private hover(x: number, y: number): void {
-    if (!this.inPlot(x, y) || !this.overview) {
-      this.tooltip.hide();
-      return;
-    }
     const [rf, cf] = this.cellAt(x, y);
     const r = Math.floor(rf), c = Math.floor(cf);
     const hit = this.valueAt(r, c);
@@ -402,57 +358,21 @@ class HeatmapView {
   }
 
   private bindPointer(): void {
-    const c = this.canvas;
-    const local = (e: MouseEvent): [number, number] => {
-      const b = c.getBoundingClientRect();
-      return [e.clientX - b.left, e.clientY - b.top];
-    };
-    c.addEventListener("pointerdown", (e) => {
-      const [x, y] = local(e);
-      if (!this.inPlot(x, y) || e.button !== 0) return;
-      this.drag = { x, y };
-      c.setPointerCapture(e.pointerId);
+    bindPlotGestures(this.canvas, this.zoombox, {
+      plot: () => this.plot,
+      hover: (x, y) => this.hover(x, y),
+      leave: () => this.tooltip.hide(),
+      click: (x, y) => this.select(x, y),
+      box: (x0, y0, x1, y1) => {
+        const [ra, ca] = this.cellAt(x0, y0), [rb, cb] = this.cellAt(x1, y1);
+        this.setWindow(boxWindow(ra, ca, rb, cb, ...this.shape()));
+      },
+      wheel: (x, y, factor) => {
+        const [r, c] = this.cellAt(x, y);
+        this.setWindow(zoomAbout(this.win, r, c, factor, ...this.shape()));
+      },
+      reset: () => this.setWindow(fullWindow(...this.shape())),
     });
-    c.addEventListener("pointermove", (e) => {
-      const [x, y] = local(e);
-      if (this.drag && Math.hypot(x - this.drag.x, y - this.drag.y) > 4) {
-        this.tooltip.hide();
-        this.showZoombox(this.drag.x, this.drag.y, x, y);
-      } else {
-        this.hover(x, y);
-      }
-    });
-    c.addEventListener("pointerup", (e) => {
-      const start = this.drag;
-      this.drag = null;
-      this.zoombox.style.display = "none";
-      if (!start) return;
-      const [x, y] = local(e);
-      if (Math.hypot(x - start.x, y - start.y) <= 4) return this.select(x, y);
-      const [ra, ca] = this.cellAt(start.x, start.y), [rb, cb] = this.cellAt(x, y);
-      this.setWindow(boxWindow(ra, ca, rb, cb, ...this.shape()));
-    });
-    c.addEventListener("pointerleave", () => this.tooltip.hide());
-    c.addEventListener("dblclick", () => this.setWindow(fullWindow(...this.shape())));
-    c.addEventListener("wheel", (e) => {
-      const [x, y] = local(e);
-      if (!this.inPlot(x, y)) return;
-      e.preventDefault();
-      const [r, col] = this.cellAt(x, y);
-      this.setWindow(zoomAbout(this.win, r, col, Math.pow(1.0015, e.deltaY), ...this.shape()));
-    }, { passive: false });
-  }
-
-  private showZoombox(x0: number, y0: number, x1: number, y1: number): void {
-    const p = this.plot;
-    const cx = (v: number) => Math.min(p.x + p.w, Math.max(p.x, v));
-    const cy = (v: number) => Math.min(p.y + p.h, Math.max(p.y, v));
-    const s = this.zoombox.style;
-    s.display = "block";
-    s.left = `${Math.min(cx(x0), cx(x1))}px`;
-    s.top = `${Math.min(cy(y0), cy(y1))}px`;
-    s.width = `${Math.abs(cx(x1) - cx(x0))}px`;
-    s.height = `${Math.abs(cy(y1) - cy(y0))}px`;
   }
 
   private select(x: number, y: number): void {

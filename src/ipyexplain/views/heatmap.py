@@ -113,13 +113,17 @@ class Heatmap(View):
 
     # ----------------------------------------------------------------- public API
     def update(self, values: Any = _UNSET, **kwargs: Any) -> None:
-        """Change the matrix and/or options in one message; zoom is kept when the shape is."""
+        """Change the matrix and/or options in one message.
+
+        Labels not given are kept (they must still fit the new shape); zoom is kept when the shape is.
+        """
         check_keywords("Heatmap.update", kwargs, _OPTIONS)
         with self.hold_sync():
             matrix = None if values is _UNSET else as_labelled_matrix(values)
             shape = matrix.values.shape if matrix is not None else self.values.shape
-            rows = kwargs.pop("row_labels", matrix.row_labels if matrix else _UNSET)
-            cols = kwargs.pop("col_labels", matrix.col_labels if matrix else _UNSET)
+            own_rows, own_cols = (matrix.row_labels, matrix.col_labels) if matrix is not None else (None, None)
+            rows = kwargs.pop("row_labels", _UNSET if own_rows is None else own_rows)
+            cols = kwargs.pop("col_labels", _UNSET if own_cols is None else own_cols)
             self._labels_for_next = (
                 validated_labels(rows, shape[0], "row_labels", "rows") if rows is not _UNSET else _UNSET,
                 validated_labels(cols, shape[1], "col_labels", "columns") if cols is not _UNSET else _UNSET,
@@ -138,12 +142,15 @@ class Heatmap(View):
     @t.validate("values")
     def _validate_values(self, proposal: dict[str, Any]) -> np.ndarray:
         matrix = as_labelled_matrix(proposal["value"])
-        if self._labels_for_next is None:  # plain assignment: `heatmap.values = x`
-            rows, cols = matrix.values.shape
-            self._labels_for_next = (
-                matrix.row_labels if matrix.row_labels is not None else self._kept(self.row_labels, rows),
-                matrix.col_labels if matrix.col_labels is not None else self._kept(self.col_labels, cols),
-            )
+        rows, cols = matrix.values.shape
+        given_rows, given_cols = self._labels_for_next or (_UNSET, _UNSET)
+        # Labels not given: the matrix's own (a DataFrame's axes), else the current ones if they fit.
+        self._labels_for_next = (
+            given_rows if given_rows is not _UNSET
+            else matrix.row_labels if matrix.row_labels is not None else self._kept(self.row_labels, rows),
+            given_cols if given_cols is not _UNSET
+            else matrix.col_labels if matrix.col_labels is not None else self._kept(self.col_labels, cols),
+        )
         return matrix.values
 
     @staticmethod
