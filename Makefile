@@ -9,7 +9,7 @@ PORT   ?= 8888
 .PHONY: demo test install build chromium lint unit e2e wheel-test benchmarks screenshots clean
 
 demo: install
-	@echo "Starting JupyterLab on notebooks/demo.ipynb: open http://127.0.0.1:$(PORT)/lab/tree/notebooks/demo.ipynb"
+	@echo "Starting JupyterLab on notebooks/demo.ipynb; open the URL it prints below (http://127.0.0.1:$(PORT)/lab/...?token=...)"
 	$(VENV)/bin/jupyter lab notebooks/demo.ipynb --no-browser --ip=127.0.0.1 --port=$(PORT) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
