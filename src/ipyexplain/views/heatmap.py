@@ -98,7 +98,7 @@ class Heatmap(View):
     _cmap = t.Unicode("viridis").tag(sync=True)
     _nonfinite = t.Int(0).tag(sync=True)
     _frame = t.Int(0).tag(sync=True)
-    _sent_at = t.Float(0.0).tag(sync=True)  # epoch ms of the last data push: latency benchmarks read it
+    _sent_at = t.Float(0.0).tag(sync=True)  # epoch ms when the data now sent was assigned (for latency)
     # Reported by the browser.
     _display_px = t.List(t.Int()).tag(sync=True)
     _view_request = t.List(t.Float()).tag(sync=True)
@@ -108,6 +108,7 @@ class Heatmap(View):
         # Labels travelling with the next `values` (from update() or from a DataFrame's axes).
         self._labels_for_next: tuple[Any, Any] | None = None
         self._data_range = (0.0, 0.0)
+        self._assigned_at: float | None = None
         super().__init__()
         self.update(values, **kwargs)
 
@@ -141,6 +142,7 @@ class Heatmap(View):
     # ----------------------------------------------------------------- validation
     @t.validate("values")
     def _validate_values(self, proposal: dict[str, Any]) -> np.ndarray:
+        self._assigned_at = time.time() * 1000.0  # latency is measured from the assignment, not the push
         matrix = as_labelled_matrix(proposal["value"])
         rows, cols = matrix.values.shape
         given_rows, given_cols = self._labels_for_next or (_UNSET, _UNSET)
@@ -221,6 +223,7 @@ class Heatmap(View):
 
     @t.observe("pooling", "_display_px")
     def _on_resolution(self, change: dict[str, Any]) -> None:
+        self._assigned_at = None  # a re-pool, not an assignment: stamp it now
         if self.values is not None:
             with self.hold_sync():
                 self._send_overview()
@@ -258,9 +261,11 @@ class Heatmap(View):
         return pool(block, *out, mode=self.pooling)
 
     def _send_overview(self) -> None:
+        started = self._assigned_at or time.time() * 1000.0
+        self._assigned_at = None
         self._overview = self._pooled(self.values)
         self._frame += 1
-        self._sent_at = time.time() * 1000.0
+        self._sent_at = started
 
     def _send_detail(self) -> None:
         window = _window(self._view_request, self.values.shape)
