@@ -26,6 +26,19 @@ export function labelledIndices(lo: number, hi: number, lengthPx: number, labelP
   return out;
 }
 
+/** Level column labels (truncated to their cell) when cells are wide or labels are indices, else 45°. */
+export function fitColumnLabels(
+  ctx: CanvasRenderingContext2D, theme: Theme, labels: string[], win: { c0: number; c1: number }, plotW: number,
+): { rotated: boolean; maxPx: number } {
+  const cell = plotW / (win.c1 - win.c0);
+  const idx = labelledIndices(win.c0, win.c1, plotW, theme.fontSize * 1.42 + 4);
+  ctx.font = fontOf(theme);
+  const longest = Math.max(8, ...idx.slice(0, 400).map((i) => ctx.measureText(labelOf(labels, i)).width));
+  if (labels.length === 0 || longest + 8 <= cell) return { rotated: false, maxPx: longest };
+  if (cell >= 56) return { rotated: false, maxPx: cell - 8 };
+  return { rotated: true, maxPx: Math.min(longest, 140) };
+}
+
 export function drawRowLabels(
   ctx: CanvasRenderingContext2D, theme: Theme, plot: Rect, labels: string[], r0: number, r1: number,
   maxPx: number,

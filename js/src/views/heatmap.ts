@@ -2,7 +2,8 @@
 // Python side: src/ipyexplain/views/heatmap.py (which documents the pooling policy).
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import {
-  drawColLabels, drawColorbar, drawRowLabels, fontOf, labelOf, labelledIndices, legendWidth, type Rect,
+  drawColLabels, drawColorbar, drawRowLabels, fitColumnLabels, fontOf, labelOf, labelledIndices, legendWidth,
+  type Rect,
 } from "../lib/axes";
 import { bindPlotGestures } from "../lib/pointer";
 import { ensureStyle } from "../lib/style";
@@ -206,7 +207,7 @@ class HeatmapView {
 
     const maxRowPx = Math.max(20, p.x - 8);
     drawRowLabels(ctx, theme, p, model.get("row_labels"), w.r0, w.r1, maxRowPx);
-    const { rotated, maxPx } = this.colLabelFit(ctx, theme, p.w);
+    const { rotated, maxPx } = fitColumnLabels(ctx, theme, model.get("col_labels"), w, p.w);
     drawColLabels(ctx, theme, p, model.get("col_labels"), w.c0, w.c1, maxPx, rotated);
     drawColorbar(ctx, theme, p, p.x + p.w, cmap, vmin, vmax, model.get("value_label"), model.get("_nonfinite"));
 
@@ -264,7 +265,7 @@ class HeatmapView {
     const rowIdx = labelledIndices(w.r0, w.r1, approxH, theme.fontSize + 3);
     const rowPx = Math.max(12, ...rowIdx.slice(0, 400).map((i) => ctx.measureText(labelOf(rowLabels, i)).width));
     let left = Math.min(rowPx, width * 0.3) + 10;
-    const fit = this.colLabelFit(ctx, theme, width - left - legend);
+    const fit = fitColumnLabels(ctx, theme, this.model.get("col_labels"), this.win, width - left - legend);
     if (fit.rotated) {
       // The first column's label slants down-left: leave room for it, or it is cut at the edge.
       const first = labelledIndices(w.c0, w.c1, width - left - legend, theme.fontSize * 1.42 + 4)[0] ?? 0;
@@ -275,18 +276,6 @@ class HeatmapView {
     }
     const bottom = fit.rotated ? Math.min(fit.maxPx * 0.71 + 14, height * 0.35) : theme.fontSize + 10;
     return { x: left, y: 6, w: Math.max(10, width - left - legend), h: Math.max(10, height - 6 - bottom) };
-  }
-
-  /** Level column labels (truncated to their cell) when cells are wide or labels are indices, else 45°. */
-  private colLabelFit(ctx: CanvasRenderingContext2D, theme: ReturnType<typeof readTheme>, plotW: number) {
-    const labels = this.model.get("col_labels");
-    const w = this.win;
-    const cell = plotW / (w.c1 - w.c0);
-    const idx = labelledIndices(w.c0, w.c1, plotW, theme.fontSize * 1.42 + 4);
-    const longest = Math.max(8, ...idx.slice(0, 400).map((i) => ctx.measureText(labelOf(labels, i)).width));
-    if (labels.length === 0 || longest + 8 <= cell) return { rotated: false, maxPx: longest };
-    if (cell >= 56) return { rotated: false, maxPx: cell - 8 };
-    return { rotated: true, maxPx: Math.min(longest, 140) };
   }
 
   /** Tell the kernel the plot's size in device pixels (it pools big matrices to it); debounced. */
