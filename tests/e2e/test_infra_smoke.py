@@ -1,7 +1,7 @@
-"""Smoke test of the e2e infrastructure with plain ipywidgets (temporary).
+"""Smoke tests of the e2e infrastructure itself, with plain ipywidgets.
 
-Proves that Voila (light/dark), JupyterLab, kernel round trips, screenshots and
-sidecar detection work before any ipyexplain widget exists.
+Prove that Voila (light/dark), JupyterLab, kernel round trips, screenshots and
+sidecar detection work independently of any ipyexplain view, so a view test that fails points at the view.
 """
 
 from __future__ import annotations
