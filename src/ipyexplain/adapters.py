@@ -62,7 +62,8 @@ class Table:
     def numeric(self) -> np.ndarray:
         """The rows as a float64 matrix; ``TypeError`` naming the non-numeric columns otherwise."""
         if self.is_frame:
-            bad = [str(c) for c, kind in zip(self.rows.columns, self.rows.dtypes) if getattr(kind, "kind", "O") not in "biuf"]
+            kinds = zip(self.rows.columns, self.rows.dtypes, strict=True)
+            bad = [str(c) for c, kind in kinds if getattr(kind, "kind", "O") not in "biuf"]
             if bad:
                 raise TypeError(f"these columns are not numeric: {', '.join(bad)}; this method needs numbers")
             return self.rows.to_numpy(dtype=np.float64)
@@ -75,9 +76,9 @@ class Table:
         found = []
         for j, name in enumerate(self.feature_names):
             col = self.column(j)
-            if col.dtype.kind == "f" and np.isnan(col).any():
-                found.append(name)
-            elif col.dtype.kind == "O" and any(isinstance(v, float) and v != v for v in col):
+            floats = col.dtype.kind == "f" and bool(np.isnan(col).any())
+            objects = col.dtype.kind == "O" and any(isinstance(v, float) and v != v for v in col)
+            if floats or objects:
                 found.append(name)
         return found
 
@@ -102,7 +103,8 @@ def as_table(X: Any, feature_names: Sequence[str] | None = None, *, name: str = 
         own_names = [str(c) for c in rows.columns]
     else:
         if rows.ndim == 1:
-            raise ValueError(f"{name} is 1-D with shape {rows.shape}; pass a 2-D array (rows x features), e.g. X.reshape(1, -1) for one row")
+            raise ValueError(f"{name} is 1-D with shape {rows.shape}; pass a 2-D array (rows x features), "
+                             "e.g. X.reshape(1, -1) for one row")
         if rows.ndim != 2:
             raise ValueError(f"{name} must be 2-D (rows x features); got shape {rows.shape}")
         own_names = [f"x{j}" for j in range(rows.shape[1])]
@@ -173,10 +175,10 @@ class Predictor:
 
     def _checked(self, raw: Any, n: int) -> np.ndarray:
         out = np.asarray(_to_numpy(raw), dtype=np.float64)
+        if out.ndim not in (1, 2) or out.shape[0] != n:
+            raise PredictError(f"the model returned shape {out.shape} for {n} rows; expected ({n},) or ({n}, outputs)")
         if out.ndim == 1:
             out = out[:, None]
-        if out.ndim != 2 or out.shape[0] != n:
-            raise PredictError(f"the model returned shape {out.shape} for {n} rows; expected ({n},) or ({n}, outputs)")
         return out
 
 
@@ -195,7 +197,7 @@ def _output_index(output: Any, names: list[str], classes: list[Any]) -> int | No
 def _same(a: Any, b: Any) -> bool:
     try:
         return bool(a == b)
-    except Exception:  # noqa: BLE001 - incomparable labels simply don't match
+    except Exception:  # incomparable labels simply don't match
         return False
 
 
@@ -208,7 +210,7 @@ def _is_torch_module(model: Any) -> bool:
     return torch is not None and isinstance(model, torch.nn.Module)
 
 
-def as_predictor(model: Any, *, output: Any = None, batch_size: int | None = None, n_features: int | None = None) -> Predictor:
+def as_predictor(model: Any, *, output: Any = None, batch_size: int | None = None) -> Predictor:
     """Wrap ``model`` (see the module docstring) into a :class:`Predictor`.
 
     ``output`` chooses what ``predictor(rows)`` returns: a class label / index for classifiers
@@ -224,7 +226,8 @@ def as_predictor(model: Any, *, output: Any = None, batch_size: int | None = Non
     elif callable(model):
         predictor = Predictor(model, [], "callable", model, batch_size=batch_size)
     else:
-        raise TypeError(f"cannot explain a {type(model).__module__}.{type(model).__name__}; accepted: {ACCEPTED_MODELS}")
+        kind = f"{type(model).__module__}.{type(model).__name__}"
+        raise TypeError(f"cannot explain a {kind}; accepted: {ACCEPTED_MODELS}")
     if predictor.kind == "classifier" and output is None and len(predictor.classes) == 2:
         output = 1  # the positive class, as scikit-learn's own binary metrics do
     return predictor if output is None else predictor.select(output)
@@ -281,11 +284,12 @@ def predict_checked(predictor: Predictor, table: Table, rows: Any | None = None)
     except PredictError:
         raise
     except Exception as exc:
-        hint = ""
+        what = f"{type(predictor.model).__name__} failed to predict on {int(rows.shape[0])} rows"
         nan_cols = table.nan_columns()
-        if nan_cols:
-            hint = f"; X has NaN in {', '.join(nan_cols[:5])}{' …' if len(nan_cols) > 5 else ''}, which this model may not accept"
-        raise PredictError(f"{type(predictor.model).__name__} failed to predict on {int(rows.shape[0])} rows: {exc}{hint}") from exc
+        if nan_cols:  # the usual cause: say it first, the model's own words after
+            listed = ", ".join(nan_cols[:5]) + (" …" if len(nan_cols) > 5 else "")
+            what += f": X has NaN in {listed}, which this model may not accept (impute or drop them)"
+        raise PredictError(f"{what}. The model said: {exc}") from exc
     if not predictor.output_names:
         k = 1 if out.ndim == 1 else out.shape[1]
         predictor.output_names = ["output"] if k == 1 else [f"output {i}" for i in range(k)]

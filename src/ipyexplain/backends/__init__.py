@@ -21,8 +21,8 @@ T = TypeVar("T")
 def run_to_end(stream: Iterable[Partial[T]]) -> T:
     """The blocking form of a stream: its last result."""
     last: Partial[T] | None = None
-    for last in stream:
-        pass
+    for part in stream:
+        last = part
     if last is None:
         raise RuntimeError("the backend produced no result")
     return last.result
