@@ -7,8 +7,9 @@ plots and users' code understand:
 - ``lower_bounds`` / ``upper_bounds``: the confidence interval of each value.
 
 What shap has no field for is an :class:`ExplanationStats` in the attribute ``ipyexplain_stats``:
-how many repeats (or samples) were done, the interval's confidence level, the method, and whether
-the result is partial (a job still running, or cancelled). Slicing an Explanation drops it, like
+how many repeats (or samples) were done, the interval's confidence level, the method, whether
+the result is partial (a job still running, or cancelled), and for a surrogate method (LIME) its
+goodness of fit (``score``, the weighted R²). Slicing an Explanation drops it, like
 shap drops anything it does not know; views treat a missing one as "complete, no counts".
 """
 
@@ -30,6 +31,7 @@ class ExplanationStats:
     repeats: int
     confidence: float | None = None  # level of lower_bounds/upper_bounds, e.g. 0.95
     partial: bool = False
+    score: float | None = None  # goodness of fit of a surrogate model (LIME: weighted R²), if any
 
 
 def global_importance(
@@ -44,7 +46,9 @@ def global_importance(
     """An Explanation of per-feature importances from ``samples`` (repeats x features).
 
     Values are the means; ``error_std`` the standard errors; the bounds a Student-t confidence
-    interval at ``confidence`` (degenerate, equal to the mean, with a single repeat).
+    interval at ``confidence`` (degenerate, equal to the mean, with a single repeat). A NaN cell is
+    a repeat not done yet for that feature (a stream part-way through a repeat): each feature's
+    statistics use its own count, and a feature with none yet is NaN ("not computed yet").
     """
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[0] == 0:
@@ -53,13 +57,14 @@ def global_importance(
         raise ValueError(f"{len(feature_names)} feature names for {samples.shape[1]} features")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
-    repeats = samples.shape[0]
-    mean = samples.mean(axis=0)
-    if repeats > 1:
-        stderr = samples.std(axis=0, ddof=1) / np.sqrt(repeats)
-        half = stats.t.ppf(0.5 + confidence / 2, df=repeats - 1) * stderr
-    else:
-        stderr = half = np.zeros_like(mean)
+    counts = np.sum(~np.isnan(samples), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, np.nansum(samples, axis=0) / np.maximum(counts, 1), np.nan)
+        deviations = np.where(np.isnan(samples), 0.0, samples - mean)
+        std = np.sqrt(np.sum(deviations**2, axis=0) / np.maximum(counts - 1, 1))
+        stderr = np.where(counts > 1, std / np.sqrt(np.maximum(counts, 1)), np.where(counts == 1, 0.0, np.nan))
+        half = np.where(counts > 1, stats.t.ppf(0.5 + confidence / 2, df=np.maximum(counts - 1, 1)) * stderr, stderr)
+    repeats = int(counts.min())
     explanation = shap.Explanation(
         values=mean,
         base_values=base_value,

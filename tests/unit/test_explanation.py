@@ -50,3 +50,13 @@ def test_bad_explanations_name_the_problem():
         as_explanation(shap.Explanation(values=np.ones((4, 3)), feature_names=["a", "b"]))
     with pytest.raises(ValueError, match="empty"):
         as_explanation(shap.Explanation(values=np.ones((0, 3))))
+
+
+def test_uneven_repeat_counts_use_each_features_own_count():
+    samples = np.array([[1.0, 2.0, np.nan], [3.0, np.nan, np.nan], [5.0, np.nan, np.nan]])
+    expl = global_importance(samples, ["a", "b", "c"], method="permutation")
+    assert expl.values[0] == 3.0 and expl.values[1] == 2.0 and np.isnan(expl.values[2])
+    half = stats.t.ppf(0.975, df=2) * np.std([1, 3, 5], ddof=1) / np.sqrt(3)
+    assert expl.upper_bounds[0] == pytest.approx(3.0 + half)
+    assert expl.error_std[1] == 0.0 and expl.upper_bounds[1] == 2.0  # one repeat: no spread yet
+    assert np.isnan(expl.error_std[2]) and stats_of(expl).repeats == 0
