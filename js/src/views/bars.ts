@@ -1,0 +1,403 @@
+// The ImportanceBars view: sorted horizontal bars (global) or a waterfall (local), animated on
+// every update, with hover, click/keyboard selection and a bound Job's progress and Cancel button.
+// Python side: src/ipyexplain/views/bars.py (kernel-side reduction in views/_bars_data.py).
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import { barKeys, type Domain, extent, formatSigned, niceDomain, rowLayout, stableDomain, waterfall } from "../lib/bars_layout";
+import { type BarSpec, BarNode, drawAxis, type Frame, Markers } from "../lib/bars_svg";
+import { ensureBarsStyle } from "../lib/bars_style";
+import { colorOf, MISSING_RGB } from "../lib/colormap";
+import { type BarsInput, describeBar, legendItems, statusText, tooltipLines } from "../lib/bars_text";
+import { JobPanel, type JobStatus } from "../lib/progress";
+import { ensureStyle } from "../lib/style";
+import { measurer, svg } from "../lib/svg";
+import { formatNumber } from "../lib/text";
+import { readTheme, type Theme } from "../lib/theme";
+import { Tooltip } from "../lib/tooltip";
+import { Tween, type Geom } from "../lib/tween";
+import { decode, type WireArray } from "../lib/wire";
+
+interface BarsState {
+  mode: "global" | "local";
+  title: string;
+  cmap: string;
+  height: number | null;
+  selected_feature: string | null;
+  _names: string[];
+  _values: WireArray | null;
+  _lower: WireArray | null;
+  _upper: WireArray | null;
+  _features: string[];
+  _other: number;
+  _fold: string;
+  _n_features: number;
+  _nonfinite: number;
+  _rows: number;
+  _row: number;
+  _base: number | null;
+  _output: number | null;
+  _axis_label: string;
+  _ci_label: string;
+  _partial: boolean;
+  _unit: string;
+  _frame: number;
+  _job_status: JobStatus;
+  _done: number;
+  _total: number;
+  _elapsed: number;
+  _eta: number | null;
+  _error: string;
+}
+type Model = AnyModel<BarsState>;
+
+const AXIS = "\u0000axis", MARKERS = "\u0000markers";
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, parent: HTMLElement): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = cls;
+  parent.appendChild(node);
+  return node;
+}
+
+function floats(wire: WireArray | null, n: number): Float64Array {
+  const out = new Float64Array(n).fill(NaN);
+  if (wire) out.set(Array.from(decode(wire).data).slice(0, n));
+  return out;
+}
+
+function rgb(c: [number, number, number]): string {
+  return `rgb(${c.join(",")})`;
+}
+
+class BarsView {
+  private root: HTMLDivElement;
+  private titleText: HTMLSpanElement;
+  private badge: HTMLSpanElement;
+  private legend: HTMLDivElement;
+  private stage: HTMLDivElement;
+  private svgEl: SVGSVGElement;
+  private axisG: SVGGElement;
+  private barsG: SVGGElement;
+  private markers: Markers;
+  private tooltip: Tooltip;
+  private status: HTMLSpanElement;
+  private job: JobPanel;
+  private error: HTMLDivElement;
+  private nodes = new Map<string, BarNode>();
+  private order: string[] = [];
+  private input: BarsInput | null = null;
+  private frame: Frame | null = null;
+  private domain: Domain | null = null;
+  private domainMode = "";
+  private tween: Tween;
+  private width = 0;
+  private drawRequest = 0;
+  private drawn = false;
+  private observer: ResizeObserver;
+  private themeObserver: MutationObserver;
+  private listeners: Array<[string, () => void]> = [];
+
+  constructor(private model: Model, host: HTMLElement) {
+    ensureStyle();
+    ensureBarsStyle();
+    this.root = el("div", "ipx-view ipx-bars", host);
+    const title = el("div", "ipx-title", this.root);
+    this.titleText = el("span", "ipx-title-text", title);
+    this.badge = el("span", "ipx-partial-badge", title);
+    this.legend = el("div", "ipx-legend", this.root);
+    this.stage = el("div", "ipx-stage", this.root);
+    this.svgEl = svg("svg", "ipx-svg", this.stage, { role: "listbox" });
+    this.axisG = svg("g", "ipx-axis", this.svgEl);
+    this.barsG = svg("g", "ipx-bars-g", this.svgEl);
+    this.markers = new Markers(svg("g", "", this.svgEl));
+    this.tooltip = new Tooltip(this.stage);
+    const footer = el("div", "ipx-footer", this.root);
+    this.status = el("span", "ipx-status", footer);
+    this.job = new JobPanel(this.root, () => this.model.send({ event: "cancel" }));
+    this.error = el("div", "ipx-error", this.root);
+    this.error.setAttribute("role", "alert");
+    const reduced = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    this.tween = new Tween({
+      draw: (key, g) => this.place(key, g),
+      remove: (key) => { this.nodes.get(key)?.g.remove(); this.nodes.delete(key); },
+      after: (done) => { this.root.dataset.animating = done ? "0" : "1"; },
+    }, reduced ? 0 : 380);
+
+    for (const name of ["_frame", "title", "height", "cmap", "selected_feature", "_job_status", "_done", "_total",
+      "_elapsed", "_eta", "_error", "_partial", "_unit"]) {
+      this.listen(`change:${name}`, () => this.schedule());
+    }
+    this.bindInteraction();
+    this.observer = new ResizeObserver(() => this.onResize());
+    this.observer.observe(this.root);
+    this.themeObserver = new MutationObserver(() => {
+      this.schedule();
+      window.setTimeout(() => this.schedule(), 300);
+    });
+    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
+    this.onResize();
+  }
+
+  destroy(): void {
+    this.observer.disconnect();
+    this.themeObserver.disconnect();
+    this.tween.stop();
+    cancelAnimationFrame(this.drawRequest);
+    for (const [event, cb] of this.listeners) this.model.off(event as "change:_frame", cb);
+  }
+
+  private listen(event: string, cb: () => void): void {
+    this.model.on(event, cb);
+    this.listeners.push([event, cb]);
+  }
+
+  private onResize(): void {
+    const width = this.root.clientWidth;
+    if (width > 0 && width !== this.width) {
+      this.width = width;
+      this.schedule();
+    }
+  }
+
+  /** Coalesce model changes into one redraw per animation frame; stale states are never drawn. */
+  private schedule(): void {
+    if (this.drawRequest) return;
+    this.drawRequest = requestAnimationFrame(() => {
+      this.drawRequest = 0;
+      try {
+        this.draw();
+        this.error.textContent = this.model.get("_error") ? `The job failed: ${this.model.get("_error")}` : "";
+      } catch (err) {
+        this.error.textContent = `ipyexplain ImportanceBars could not draw: ${(err as Error).message}`;
+        console.error(err);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ drawing
+  private readInput(theme: Theme): BarsInput {
+    const m = this.model;
+    const names = m.get("_names");
+    const n = names.length;
+    const local = m.get("mode") === "local" && m.get("_base") !== null;
+    const values = floats(m.get("_values"), n);
+    const lower = floats(m.get("_lower"), n), upper = floats(m.get("_upper"), n);
+    const base = m.get("_base") ?? 0;
+    const spans = local ? waterfall(values, base) : null;
+    const cmap = m.get("cmap");
+    const pos = rgb(colorOf(0.7, cmap, -1, 1)), neg = rgb(colorOf(-0.7, cmap, -1, 1));
+    const other = m.get("_other") > 0;
+    const keys = barKeys(names, other);
+    const features = m.get("_features");
+    const bars: BarSpec[] = names.map((name, i) => {
+      const v = values[i];
+      const missing = !Number.isFinite(v);
+      return {
+        key: keys[i], name, feature: local ? features[i] ?? "" : "", value: v, lo: lower[i], hi: upper[i],
+        start: spans ? spans[i][0] : 0, rank: i, other: other && i === n - 1, missing,
+        color: missing ? rgb(MISSING_RGB) : v < 0 ? neg : pos,
+        label: missing ? "NaN" : local ? formatSigned(v) : formatNumber(v),
+      };
+    });
+    return {
+      bars, local, base, output: m.get("_output") ?? base, pos, neg, missing: rgb(MISSING_RGB),
+      axisLabel: m.get("_axis_label"), ciLabel: m.get("_ci_label"), nFeatures: m.get("_n_features"),
+      other: m.get("_other"), fold: m.get("_fold"), nonfinite: m.get("_nonfinite"), rows: m.get("_rows"),
+      row: m.get("_row"), theme,
+    };
+  }
+
+  private layout(input: BarsInput, width: number): Frame {
+    const theme = input.theme;
+    const nameFont = `${theme.fontSize + 1}px ${theme.font}`;
+    const measure = measurer(nameFont);
+    const labelOf = (b: BarSpec) => b.name + (b.feature ? ` = ${b.feature}` : "");
+    const widest = Math.max(40, ...input.bars.map((b) => measure(labelOf(b))));
+    const labelMaxPx = Math.min(widest, Math.max(60, width * 0.4));
+    const labelRight = labelMaxPx + 10;
+    const valuePx = Math.max(24, ...input.bars.map((b) => measure(b.label))) + 8;
+    const anyNeg = input.bars.some((b) => b.value < 0);
+    const rows = rowLayout(input.bars.length, input.local, this.model.get("height"), theme.fontSize);
+    const r0 = labelRight + 12 + (anyNeg || input.local ? valuePx : 4);
+    const r1 = Math.max(r0 + 40, width - valuePx - 6);
+    return { scale: { d0: 0, d1: 1, r0, r1 }, rows, labelRight, labelMaxPx, local: input.local, measure, theme };
+  }
+
+  private draw(): void {
+    const m = this.model;
+    const theme = readTheme(this.root);
+    const input = this.readInput(theme);
+    this.input = input;
+    const width = this.width || this.root.clientWidth || 480;
+    const frame = this.layout(input, width);
+    this.titleText.textContent = m.get("title");
+    const status = m.get("_job_status");
+    this.badge.textContent = m.get("_partial") && input.bars.length
+      ? status === "cancelled" ? "partial \u2014 cancelled" : status === "error" ? "partial \u2014 failed" : "partial" : "";
+    this.badge.hidden = !this.badge.textContent;
+
+    // The axis extent: everything drawn, kept stable across live updates of the same kind.
+    const mode = input.local ? "local" : "global";
+    if (mode !== this.domainMode) this.domain = null;
+    this.domainMode = mode;
+    const ends = input.bars.flatMap((b) => [b.start, b.start + (Number.isFinite(b.value) ? b.value : 0), b.lo, b.hi]);
+    const need = input.local ? extent(ends, input.base, input.output) : extent(ends, 0);
+    // While a job streams, the axis only grows (or shrinks when the data fills under half of it);
+    // a one-off update or a finished job fits the axis to the data (the axis animates either way).
+    const live = status === "running" || status === "pending";
+    if (input.bars.length) this.domain = live ? stableDomain(this.domain, need) : niceDomain(need[0], need[1]);
+    const domain = this.domain ?? [0, 1];
+    frame.scale.d0 = domain[0];
+    frame.scale.d1 = domain[1];
+    this.frame = frame;
+
+    setSize(this.svgEl, width, frame.rows.height);
+    const selected = m.get("selected_feature");
+    const targets = new Map<string, Geom>();
+    targets.set(AXIS, { d0: domain[0], d1: domain[1] });
+    targets.set(MARKERS, { base: input.base, output: input.output, n: input.bars.length, op: input.local ? 1 : 0 });
+    for (const b of input.bars) {
+      let node = this.nodes.get(b.key);
+      if (!node) {
+        node = new BarNode(this.barsG);
+        this.nodes.set(b.key, node);
+      }
+      node.setSpec(b, frame, describeBar(b, input), selected !== null && b.name === selected && !b.other);
+      const end = b.start + (Number.isFinite(b.value) ? b.value : 0);
+      targets.set(b.key, { slot: b.rank, a: b.start, b: end, lo: b.lo, hi: b.hi, op: 1 });
+    }
+    this.order = input.bars.map((b) => b.key);
+    this.updateTabStops();
+    this.tween.retarget(
+      targets,
+      (t) => ("slot" in t ? { ...t, b: t.a, lo: t.a, hi: t.a, op: 0 } : t),
+      (g) => ({ ...g, op: 0 }),
+      this.drawn,
+    );
+    this.drawn = this.drawn || input.bars.length > 0;
+
+    this.svgEl.setAttribute("aria-label", `${m.get("title") || "Feature importance"}: ${input.axisLabel}`);
+    this.status.textContent = statusText(input);
+    this.renderLegend(input);
+    this.job.update({
+      status: m.get("_job_status"), done: m.get("_done"), total: m.get("_total"), elapsed: m.get("_elapsed"),
+      eta: m.get("_eta"), unit: m.get("_unit"),
+    });
+    const root = this.root.dataset;
+    root.mode = mode;
+    root.domain = domain.join(",");
+    root.frame = String(m.get("_frame"));
+    root.jobStatus = m.get("_job_status");
+    this.root.dispatchEvent(new CustomEvent("ipyexplain:drawn", { bubbles: true, detail: { frame: m.get("_frame") } }));
+  }
+
+  private place(key: string, g: Geom): void {
+    const f = this.frame, input = this.input;
+    if (!f || !input) return;
+    if (key === AXIS) {
+      f.scale.d0 = g.d0;
+      f.scale.d1 = g.d1;
+      drawAxis(this.axisG, [g.d0, g.d1], f, input.axisLabel);
+    } else if (key === MARKERS) {
+      this.markers.place(g, f, input.base, input.output);
+    } else {
+      this.nodes.get(key)?.place(g, f);
+    }
+  }
+
+  private renderLegend(input: BarsInput): void {
+    const items = legendItems(input);
+    this.legend.replaceChildren(...items.map(([kind, color, text]) => {
+      const item = document.createElement("span");
+      item.className = "ipx-legend-item";
+      const glyph = document.createElement("span");
+      glyph.className = kind === "whisker" ? "ipx-whisker-glyph" : "ipx-swatch";
+      if (kind === "swatch") glyph.style.background = color;
+      const label = document.createElement("span");
+      label.textContent = text;
+      item.append(glyph, label);
+      return item;
+    }));
+  }
+
+  // ------------------------------------------------------------------ interaction
+  private barAt(target: EventTarget | null): BarNode | null {
+    const g = (target as Element | null)?.closest?.(".ipx-bar");
+    const key = g?.getAttribute("data-key");
+    return key !== null && key !== undefined ? this.nodes.get(key) ?? null : null;
+  }
+
+  private showTip(node: BarNode, x: number, y: number): void {
+    if (!node.spec || !this.input) return;
+    this.tooltip.show(tooltipLines(node.spec, this.input), x, y, { width: this.width, height: this.frame?.rows.height ?? 200 });
+  }
+
+  private bindInteraction(): void {
+    const local = (e: MouseEvent): [number, number] => {
+      const b = this.svgEl.getBoundingClientRect();
+      return [e.clientX - b.left, e.clientY - b.top];
+    };
+    this.svgEl.addEventListener("pointermove", (e) => {
+      const node = this.barAt(e.target);
+      if (node) this.showTip(node, ...local(e));
+      else this.tooltip.hide();
+    });
+    this.svgEl.addEventListener("pointerleave", () => this.tooltip.hide());
+    this.svgEl.addEventListener("click", (e) => {
+      const node = this.barAt(e.target);
+      if (node) this.toggle(node);
+    });
+    this.svgEl.addEventListener("focusin", (e) => {
+      const node = this.barAt(e.target);
+      if (!node?.spec || !this.frame) return;
+      const y = this.frame.rows.top + (node.spec.rank + 1) * this.frame.rows.rowH;
+      this.showTip(node, this.frame.scale.r0, y);
+    });
+    this.svgEl.addEventListener("focusout", () => this.tooltip.hide());
+    this.svgEl.addEventListener("keydown", (e) => {
+      const node = this.barAt(e.target);
+      if (!node?.spec) return;
+      const i = node.spec.rank, n = this.order.length;
+      const to = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: n - 1 }[e.key];
+      if (to !== undefined) {
+        e.preventDefault();
+        this.nodes.get(this.order[Math.max(0, Math.min(n - 1, to))])?.g.focus();
+      } else if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        this.toggle(node);
+      } else if (e.key === "Escape") {
+        this.select(null);
+      }
+    });
+  }
+
+  private toggle(node: BarNode): void {
+    if (!node.spec || node.spec.other) return;
+    this.select(this.model.get("selected_feature") === node.spec.name ? null : node.spec.name);
+  }
+
+  private select(name: string | null): void {
+    this.model.set("selected_feature", name);
+    this.model.save_changes();
+    this.schedule();
+  }
+
+  /** One bar is in the tab order (the focused, else selected, else first); arrows move between bars. */
+  private updateTabStops(): void {
+    const focused = this.barAt(document.activeElement)?.spec?.key;
+    const selected = this.model.get("selected_feature");
+    const stop = focused ?? this.order.find((k) => this.nodes.get(k)?.spec?.name === selected) ?? this.order[0];
+    for (const [key, node] of this.nodes) node.g.setAttribute("tabindex", key === stop ? "0" : "-1");
+  }
+}
+
+function setSize(node: SVGSVGElement, width: number, height: number): void {
+  if (node.getAttribute("width") !== String(width)) node.setAttribute("width", String(width));
+  if (node.getAttribute("height") !== String(height)) node.setAttribute("height", String(height));
+}
+
+function render({ model, el: host }: RenderProps<BarsState>): () => void {
+  const view = new BarsView(model, host);
+  return () => view.destroy();
+}
+
+export default { render };
