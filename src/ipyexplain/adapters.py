@@ -228,9 +228,11 @@ def as_predictor(model: Any, *, output: Any = None, batch_size: int | None = Non
     else:
         kind = f"{type(model).__module__}.{type(model).__name__}"
         raise TypeError(f"cannot explain a {kind}; accepted: {ACCEPTED_MODELS}")
-    if predictor.kind == "classifier" and output is None and len(predictor.classes) == 2:
-        output = 1  # the positive class, as scikit-learn's own binary metrics do
-    return predictor if output is None else predictor.select(output)
+    if output is not None:
+        return predictor.select(output)
+    if predictor.kind == "classifier" and len(predictor.classes) == 2:
+        predictor.output = 1  # the positive class (by position, whatever its label), as scikit-learn's binary metrics
+    return predictor
 
 
 def _sklearn_predictor(model: Any, batch_size: int | None) -> Predictor:

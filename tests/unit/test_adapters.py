@@ -105,3 +105,12 @@ def test_model_errors_become_predict_errors_that_mention_nan():
         predict_checked(as_predictor(model), as_table(X))
     with pytest.raises(PredictError, match=r"returned shape \(3,\) for 4 rows"):
         predict_checked(as_predictor(lambda rows: np.ones(3)), as_table(np.ones((4, 2))))
+
+
+def test_binary_default_is_the_second_class_by_position_even_when_labels_are_numbers():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = LogisticRegression(max_iter=5000).fit(X, y + 1)  # classes [1, 2]: label 1 is the *first* class
+    p = as_predictor(model)
+    assert p.output == 1 and p.output_name == "2"
+    np.testing.assert_allclose(p(X[:3]), model.predict_proba(X[:3])[:, 1])
+    assert as_predictor(model, output=1).output == 0  # an explicit label still means the label
