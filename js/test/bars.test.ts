@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  axisTicks, barKeys, extent, fitNameValue, formatSigned, niceDomain, niceStep, rowLayout, stableDomain, toPx,
+  axisTicks, barKeys, extent, fitNameValue, formatSigned, niceDomain, niceStep, paddedDomain, rowLayout, stableDomain,
+  toPx,
   waterfall,
 } from "../src/lib/bars_layout";
 import type { BarSpec } from "../src/lib/bars_svg";
@@ -24,14 +25,22 @@ describe("axis extent", () => {
     expect(niceDomain(NaN, 1)).toEqual([0, 1]);
   });
 
-  it("stays put while the data fits and fills half of it; grows or refits otherwise", () => {
-    const first = stableDomain(null, [0, 2.02]);
-    expect(first).toEqual([0, 2.5]);
-    expect(stableDomain(first, [0, 1.9])).toBe(first); // small change: no jitter
-    expect(stableDomain(first, [0, 1.3])).toBe(first); // still over half
-    expect(stableDomain(first, [0, 3.1])).toEqual([0, 4]); // grows
-    expect(stableDomain(first, [0, 0.4])).toEqual([0, 0.4]); // much smaller: refit
-    expect(stableDomain(first, [-0.3, 2])).toEqual([-0.5, 2]); // a negative end appears
+  it("pads the data a little, but not below a zero start", () => {
+    expect(paddedDomain(0, 2)).toEqual([0, 2.08]);
+    expect(paddedDomain(-1, 1)).toEqual([-1.08, 1.08]);
+    expect(paddedDomain(-0.005, 0.32)[0]).toBeCloseTo(-0.018); // a CI just under 0 costs little room
+    expect(paddedDomain(-2, 0)).toEqual([-2.08, 0]);
+    expect(paddedDomain(2, 2)).toEqual([0, 2.5]);
+  });
+
+  it("stays put while the data fits and fills half of it; grows with headroom or refits otherwise", () => {
+    const first = stableDomain(null, [0, 2]);
+    expect(first).toEqual([0, 2.2]);
+    expect(stableDomain(first, [0, 2.1])).toBe(first); // small change: no jitter
+    expect(stableDomain(first, [0, 1.2])).toBe(first); // still over half
+    expect(stableDomain(first, [0, 3])[1]).toBeCloseTo(3.3); // grows, with room to spare
+    expect(stableDomain(first, [0, 0.4])[1]).toBeCloseTo(0.44); // much smaller: refit
+    expect(stableDomain(first, [-0.3, 2])[0]).toBeCloseTo(-0.53); // a negative end appears
   });
 
   it("extent skips NaN and includes extra values", () => {
@@ -201,6 +210,7 @@ describe("bars text", () => {
   const input = (bars: BarSpec[], over: Partial<BarsInput> = {}): BarsInput => ({
     bars, local: false, base: 0, output: 0, pos: "red", neg: "blue", missing: "grey", axisLabel: "mean |SHAP value|",
     ciLabel: "95% CI of the mean over 60 rows", nFeatures: 8, other: 0, fold: "sum", nonfinite: 0, rows: 60, row: 0,
+    partial: false, score: null,
     theme: { font: "", fontSize: 11, text: "", mutedText: "", background: "", border: "", accent: "" }, ...over,
   });
 
@@ -212,6 +222,14 @@ describe("bars text", () => {
       "1 feature \u00b7 2 missing values (NaN/inf)");
     expect(statusText(input([bar({})], { local: true, row: 3, nFeatures: 1 }))).toBe("row 3 \u00b7 1 feature");
     expect(statusText(input([]))).toBe("no data yet");
+  });
+
+  it("a partial result's NaN is 'not computed yet', and a surrogate's fit is reported", () => {
+    const pending = bar({ key: "b", name: "b", value: NaN, missing: true, lo: NaN, hi: NaN, rank: 1 });
+    const inp = input([bar({}), pending], { partial: true, nFeatures: 2, rows: 0, nonfinite: 1, score: 0.8312 });
+    expect(statusText(inp)).toBe("2 features \u00b7 surrogate fit R\u00b2 = 0.831 \u00b7 1 feature not computed yet");
+    expect(legendItems(inp).map((i) => i[2])).toContain("not computed yet");
+    expect(tooltipLines(pending, inp)).toContainEqual(["mean |SHAP value|", "not computed yet"]);
   });
 
   it("legend: signs only when both occur, whiskers only when drawn", () => {

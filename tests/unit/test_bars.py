@@ -81,6 +81,8 @@ def test_a_failed_update_keeps_the_previous_state():
     with pytest.raises(ValueError, match="several outputs"):
         bars.explanation = shap.Explanation(values=np.ones((2, 2, 2)))
     assert bars._names == ["b", "a"]
+    bars.explanation = {"z": 5.0}  # assigning redraws
+    assert bars._names == ["z"] and bars._frame > frame and isinstance(bars.explanation, shap.Explanation)
 
 
 # ------------------------------------------------------------------------ global mode
@@ -133,6 +135,15 @@ def test_given_bounds_and_stats_are_drawn_as_they_are():
     assert bars._ci_label == "95% CI from 3 repeats"
     assert bars._axis_label == "permutation importance" and bars._unit == "repeats" and bars._partial
     assert ImportanceBars(exp, value_label="drop in accuracy")._axis_label == "drop in accuracy"
+
+
+def test_a_stream_part_way_through_a_repeat_draws_pending_features_last():
+    samples = np.array([[1.0, np.nan, 0.2], [1.2, np.nan, np.nan]])  # y: not computed yet
+    exp = global_importance(samples, ["x", "y", "z"], method="permutation", partial=True)
+    bars = ImportanceBars(exp)
+    assert bars._names == ["x", "z", "y"] and bars._partial and bars._nonfinite == 1
+    assert bars._values[:2].tolist() == pytest.approx([1.1, 0.2]) and np.isnan(bars._values[2])
+    assert bars._score is None
 
 
 def test_2d_values_become_mean_abs_with_a_t_interval_across_rows():

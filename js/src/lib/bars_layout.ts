@@ -25,16 +25,27 @@ export function niceDomain(lo: number, hi: number, count = 5): Domain {
 }
 
 /**
- * The axis extent for data spanning `need`, keeping `prev` when it still fits and the data still
- * fills at least half of it: a live chart then never jitters, it grows when it must and shrinks
- * only when the data has become much smaller.
+ * [lo, hi] with a margin of `pad` x the span on each side, except at 0 (bars grow from there), so
+ * the data fills the axis; ticks are nice numbers inside it (see `axisTicks`).
  */
-export function stableDomain(prev: Domain | null, need: Domain, count = 5): Domain {
-  const nice = niceDomain(need[0], need[1], count);
-  if (!prev) return nice;
+export function paddedDomain(lo: number, hi: number, pad = 0.04): Domain {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  if (hi < lo) [lo, hi] = [hi, lo];
+  if (hi === lo) return niceDomain(lo, hi);
+  const margin = (hi - lo) * pad;
+  return [lo === 0 ? 0 : lo - margin, hi === 0 ? 0 : hi + margin];
+}
+
+/**
+ * The axis extent for data spanning `need` while it streams in: `prev` is kept while the data
+ * fits and fills at least half of it, so a live chart never jitters; when the data outgrows it,
+ * the axis grows with `headroom` to spare, and it shrinks only when the data has become much smaller.
+ */
+export function stableDomain(prev: Domain | null, need: Domain, headroom = 0.1): Domain {
+  if (!prev) return paddedDomain(need[0], need[1], headroom);
   const covers = prev[0] <= need[0] && need[1] <= prev[1];
-  const filled = (nice[1] - nice[0]) / (prev[1] - prev[0]);
-  return covers && filled >= 0.5 ? prev : nice;
+  const filled = (need[1] - need[0]) / (prev[1] - prev[0]);
+  return covers && filled >= 0.5 ? prev : paddedDomain(need[0], need[1], headroom);
 }
 
 /** Finite extent of the given numbers together with `include` (e.g. 0); [0, 0] when none. */

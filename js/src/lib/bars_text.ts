@@ -21,6 +21,8 @@ export interface BarsInput {
   nonfinite: number;
   rows: number; // 2-D input: rows averaged over
   row: number; // local: the row drawn
+  partial: boolean; // a result still being computed (or cut short): NaN means "not computed yet"
+  score: number | null; // a surrogate's goodness of fit (LIME R²)
   theme: Theme;
 }
 
@@ -45,7 +47,10 @@ export function statusText(input: BarsInput): string {
     parts.push(plural(total, "feature"));
   }
   if (!input.local && input.rows > 0) parts.push(`mean over ${plural(input.rows, "row")}`);
-  if (input.nonfinite > 0) {
+  if (input.score !== null) parts.push(`surrogate fit R\u00b2 = ${formatNumber(input.score)}`);
+  if (input.partial && !input.local && input.bars.some((b) => b.missing)) {
+    parts.push(`${plural(input.bars.filter((b) => b.missing).length, "feature")} not computed yet`);
+  } else if (input.nonfinite > 0) {
     const where = !input.local && input.rows > 0 ? " left out of the means" : "";
     parts.push(`${plural(input.nonfinite, "missing value")} (NaN/inf)${where}`);
   }
@@ -63,7 +68,9 @@ export function legendItems(input: BarsInput): LegendItem[] {
     items.push(["swatch", input.pos, "positive"], ["swatch", input.neg, "negative"]);
   }
   if (!input.local && input.bars.some(hasInterval)) items.push(["whisker", "", input.ciLabel || "interval"]);
-  if (input.bars.some((b) => b.missing)) items.push(["swatch", input.missing, "missing (NaN)"]);
+  if (input.bars.some((b) => b.missing)) {
+    items.push(["swatch", input.missing, input.partial && !input.local ? "not computed yet" : "missing (NaN)"]);
+  }
   return items;
 }
 
@@ -72,7 +79,7 @@ export function tooltipLines(b: BarSpec, input: BarsInput): Array<[string, strin
   const lines: Array<[string, string]> = [[b.other ? "folded" : "feature", b.name]];
   if (b.feature) lines.push(["value", b.feature]);
   const what = input.local ? "contribution" : input.axisLabel || "importance";
-  const exact = b.missing ? "missing (NaN)" : input.local ? formatSigned(Number(formatExact(b.value))) : formatExact(b.value);
+  const exact = b.missing ? (input.partial && !input.local ? "not computed yet" : "missing (NaN)") : input.local ? formatSigned(Number(formatExact(b.value))) : formatExact(b.value);
   const folded = b.other ? ` (${input.local || input.fold === "sum" ? "sum" : "mean"} of ${input.other.toLocaleString()})` : "";
   lines.push([what, exact + folded]);
   if (hasInterval(b)) lines.push([input.ciLabel || "interval", `${formatExact(b.lo)} to ${formatExact(b.hi)}`]);

@@ -2,7 +2,7 @@
 // every update, with hover, click/keyboard selection and a bound Job's progress and Cancel button.
 // Python side: src/ipyexplain/views/bars.py (kernel-side reduction in views/_bars_data.py).
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { barKeys, type Domain, extent, formatSigned, niceDomain, rowLayout, stableDomain, waterfall } from "../lib/bars_layout";
+import { barKeys, type Domain, extent, formatSigned, paddedDomain, rowLayout, stableDomain, waterfall } from "../lib/bars_layout";
 import { type BarSpec, BarNode, drawAxis, type Frame, Markers } from "../lib/bars_svg";
 import { ensureBarsStyle } from "../lib/bars_style";
 import { colorOf, MISSING_RGB } from "../lib/colormap";
@@ -38,6 +38,7 @@ interface BarsState {
   _axis_label: string;
   _ci_label: string;
   _partial: boolean;
+  _score: number | null;
   _unit: string;
   _frame: number;
   _job_status: JobStatus;
@@ -188,6 +189,7 @@ class BarsView {
     const other = m.get("_other") > 0;
     const keys = barKeys(names, other);
     const features = m.get("_features");
+    const partial = m.get("_partial") && !local;
     const bars: BarSpec[] = names.map((name, i) => {
       const v = values[i];
       const missing = !Number.isFinite(v);
@@ -195,14 +197,14 @@ class BarsView {
         key: keys[i], name, feature: local ? features[i] ?? "" : "", value: v, lo: lower[i], hi: upper[i],
         start: spans ? spans[i][0] : 0, rank: i, other: other && i === n - 1, missing,
         color: missing ? rgb(MISSING_RGB) : v < 0 ? neg : pos,
-        label: missing ? "NaN" : local ? formatSigned(v) : formatNumber(v),
+        label: missing ? (partial ? "not yet" : "NaN") : local ? formatSigned(v) : formatNumber(v),
       };
     });
     return {
       bars, local, base, output: m.get("_output") ?? base, pos, neg, missing: rgb(MISSING_RGB),
       axisLabel: m.get("_axis_label"), ciLabel: m.get("_ci_label"), nFeatures: m.get("_n_features"),
       other: m.get("_other"), fold: m.get("_fold"), nonfinite: m.get("_nonfinite"), rows: m.get("_rows"),
-      row: m.get("_row"), theme,
+      row: m.get("_row"), partial: m.get("_partial"), score: m.get("_score"), theme,
     };
   }
 
@@ -212,7 +214,7 @@ class BarsView {
     const measure = measurer(nameFont);
     const labelOf = (b: BarSpec) => b.name + (b.feature ? ` = ${b.feature}` : "");
     const widest = Math.max(40, ...input.bars.map((b) => measure(labelOf(b))));
-    const labelMaxPx = Math.min(widest, Math.max(60, width * 0.4));
+    const labelMaxPx = Math.min(widest, Math.max(60, width * 0.35));
     const labelRight = labelMaxPx + 10;
     const valuePx = Math.max(24, ...input.bars.map((b) => measure(b.label))) + 8;
     const anyNeg = input.bars.some((b) => b.value < 0);
@@ -244,7 +246,7 @@ class BarsView {
     // While a job streams, the axis only grows (or shrinks when the data fills under half of it);
     // a one-off update or a finished job fits the axis to the data (the axis animates either way).
     const live = status === "running" || status === "pending";
-    if (input.bars.length) this.domain = live ? stableDomain(this.domain, need) : niceDomain(need[0], need[1]);
+    if (input.bars.length) this.domain = live ? stableDomain(this.domain, need) : paddedDomain(need[0], need[1]);
     const domain = this.domain ?? [0, 1];
     frame.scale.d0 = domain[0];
     frame.scale.d1 = domain[1];

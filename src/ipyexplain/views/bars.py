@@ -119,6 +119,7 @@ class ImportanceBars(View):
     _axis_label = t.Unicode("").tag(sync=True)
     _ci_label = t.Unicode("").tag(sync=True)
     _partial = t.Bool(False).tag(sync=True)
+    _score = t.Float(None, allow_none=True).tag(sync=True)  # a surrogate's goodness of fit (LIME R²)
     _unit = t.Unicode("steps").tag(sync=True)
     _frame = t.Int(0).tag(sync=True)
     # The bound job, mirrored.
@@ -278,6 +279,7 @@ class ImportanceBars(View):
             self._axis_label = axis_label(explanation, self.mode, self.value_label)
             self._ci_label = drawn.ci_label
             self._partial = self._is_partial()
+            self._score = getattr(side, "score", None)
             self._unit = self.progress_unit or ("repeats" if side else "steps")
             if self.selected_feature is not None and self.selected_feature not in (explanation.feature_names or []):
                 self.selected_feature = None
