@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  axisTicks, barKeys, extent, fitNameValue, formatSigned, niceDomain, niceStep, paddedDomain, rowLayout, stableDomain,
+  axisTicks, barKeys, extent, fitNameValue, fitRange, formatSigned, niceDomain, niceStep, paddedDomain, rowLayout, stableDomain,
   toPx,
   waterfall,
 } from "../src/lib/bars_layout";
+import { type BarsState, readInput } from "../src/lib/bars_model";
 import type { BarSpec } from "../src/lib/bars_svg";
 import { type BarsInput, describeBar, legendItems, statusText, tooltipLines } from "../src/lib/bars_text";
 import { durationText, etaText, jobFraction, jobText, type JobState } from "../src/lib/progress";
 import { type Clock, ease, mix, Tween } from "../src/lib/tween";
+import { encode } from "../src/lib/wire";
 
 describe("axis extent", () => {
   it("nice steps are 1, 2 or 5 times a power of ten", () => {
@@ -61,6 +63,29 @@ describe("axis extent", () => {
     const s = { d0: -1, d1: 1, r0: 100, r1: 300 };
     expect(toPx(s, 0)).toBe(200);
     expect(toPx(s, 1)).toBe(300);
+  });
+});
+
+describe("fitting the plot range to the value labels", () => {
+  it("labels right of bars: the range stops where the longest bar's label still fits", () => {
+    const [r0, r1] = fitRange([{ t: 0.95, px: 60, right: true }, { t: 0.5, px: 60, right: true }], 100, 600);
+    expect(r0).toBe(100);
+    expect(r0 + 0.95 * (r1 - r0) + 60).toBeCloseTo(600, 0); // exactly room for the label
+  });
+
+  it("no room is reserved where no bar reaches", () => {
+    expect(fitRange([{ t: 0.5, px: 40, right: true }], 100, 600)).toEqual([100, 600]);
+  });
+
+  it("labels on both sides (a waterfall) share the width", () => {
+    const needs = [{ t: 0, px: 50, right: false }, { t: 1, px: 30, right: true }];
+    const [r0, r1] = fitRange(needs, 100, 600);
+    expect(r0).toBeCloseTo(150, 0);
+    expect(r1).toBeCloseTo(570, 0);
+  });
+
+  it("best effort when nothing fits", () => {
+    expect(fitRange([{ t: 1, px: 500, right: true }], 100, 200)).toEqual([100, 140]);
   });
 });
 
@@ -255,5 +280,42 @@ describe("bars text", () => {
     const other = tooltipLines(bar({ other: true, name: "3 other features" }), input([], { other: 3 }));
     expect(other[0]).toEqual(["folded", "3 other features"]);
     expect(other[1][1]).toContain("(sum of 3)");
+  });
+});
+
+describe("model decoding", () => {
+  const theme = { font: "", fontSize: 11, text: "", mutedText: "", background: "", border: "", accent: "" };
+  const state = (over: Partial<BarsState>): BarsState => ({
+    mode: "local", title: "", cmap: "rdbu", height: null, selected_feature: null, _names: ["age", "income", "2 other features"],
+    _values: encode(new Float32Array([-1.5, 0.5, 0.25]), [3]), _lower: null, _upper: null, _features: ["57", "23", ""],
+    _other: 2, _fold: "sum", _n_features: 4, _nonfinite: 0, _rows: 0, _row: 2, _base: 0.25, _output: -0.5,
+    _axis_label: "SHAP value", _ci_label: "", _partial: false, _score: null, _unit: "steps", _frame: 1,
+    _job_status: "", _done: 0, _total: 0, _elapsed: 0, _eta: null, _error: "", ...over,
+  });
+
+  it("a local explanation becomes a waterfall with signed colours and labels", () => {
+    const s = state({});
+    const input = readInput((k) => s[k], theme);
+    expect(input.local).toBe(true);
+    expect(input.bars.map((b) => b.start)).toEqual([1, 0.5, 0.25]);
+    expect(input.bars.map((b) => b.key)).toEqual(["age", "income", "\u0000other"]);
+    expect(input.bars.map((b) => b.label)).toEqual(["\u22121.5", "+0.5", "+0.25"]);
+    expect(input.bars[0].color).toBe(input.neg);
+    expect(input.bars[1].color).toBe(input.pos);
+    expect(input.pos).not.toBe(input.neg);
+    expect(input.bars[2].other && input.bars[0].feature === "57").toBe(true);
+  });
+
+  it("global mode: bars from zero, intervals decoded, a stream's NaN is 'not yet'", () => {
+    const s = state({
+      mode: "global", _names: ["a", "b"], _values: encode(new Float32Array([2, NaN]), [2]), _other: 0,
+      _lower: encode(new Float32Array([1.5, NaN]), [2]), _upper: encode(new Float32Array([2.5, NaN]), [2]),
+      _partial: true, _base: null,
+    });
+    const input = readInput((k) => s[k], theme);
+    expect(input.local).toBe(false);
+    expect(input.bars.map((b) => [b.start, b.lo, b.hi])).toEqual([[0, 1.5, 2.5], [0, NaN, NaN]]);
+    expect(input.bars[1].missing && input.bars[1].label === "not yet").toBe(true);
+    expect(input.bars[1].feature).toBe("");
   });
 });

@@ -24,6 +24,31 @@ _READ_BARS = """root => Array.from(root.querySelectorAll('g.ipx-bar')).map((g) =
 })"""
 
 
+_LAYOUT_CHECK = """root => {
+  const box = (el) => el.getBoundingClientRect();
+  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+    && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  const svgBox = box(root.querySelector('svg.ipx-svg'));
+  const plotLeft = box(root.querySelector('.ipx-axis-line')).left;
+  const problems = [];
+  const texts = Array.from(root.querySelectorAll('svg text')).filter((t) => t.textContent && box(t).width > 0);
+  for (const t of texts) {
+    const b = box(t);
+    if (b.left < svgBox.left - 1 || b.right > svgBox.right + 1) problems.push(`cut off: ${t.textContent}`);
+  }
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      const [a, b] = [texts[i], texts[j]];
+      if (overlap(box(a), box(b))) problems.push(`overlap: ${a.textContent} / ${b.textContent}`);
+    }
+  }
+  for (const name of root.querySelectorAll('.ipx-bar-name')) {
+    if (box(name).right > plotLeft) problems.push(`name over the plot: ${name.textContent}`);
+  }
+  return problems;
+}"""
+
+
 @dataclass
 class Bar:
     key: str
@@ -128,6 +153,11 @@ class BarsOnPage:
 
     def axis_label(self) -> str:
         return self.root.locator(".ipx-axis-label").text_content() or ""
+
+    def layout_problems(self) -> list[str]:
+        """Text cut off at the widget's edges or drawn over other text or over the plot."""
+        problems: list[str] = self.root.evaluate(_LAYOUT_CHECK)
+        return problems
 
     # ------------------------------------------------------------------ acting
     def bar_locator(self, key: str) -> Locator:

@@ -108,6 +108,8 @@ def test_voila_global_bars_hover_select_keyboard_and_animated_update(page: Page,
     assert bars.axis_label() == "mean |SHAP value|" and "0" in bars.tick_labels()
     assert "top 5 of 8 features (3 others summed)" in bars.status()
     assert "1 missing value (NaN/inf) left out of the means" in bars.status()
+    assert bars.layout_problems() == []
+    screenshot(bars.root, "bars-voila-light")
 
     # Hover: the full name and the exact value with its interval.
     bars.hover(NAMES[4])
@@ -129,9 +131,9 @@ def test_voila_global_bars_hover_select_keyboard_and_animated_update(page: Page,
     page.keyboard.press("Enter")
     wait_label(page, f"selected={XSS}")
     assert [b.tabindex for b in bars.bars()].count("0") == 1
+    screenshot(bars.root, "bars-voila-light-keyboard")  # focus ring and tooltip on the focused bar
     page.keyboard.press("Escape")
     wait_label(page, "selected=None")
-    screenshot(bars.root, "bars-voila-light")
 
     # The kernel assigns new values: bars glide to their new slots (sampled every frame), no jumps:
     # "tenure" moves from the 4th slot to the 5th, "age" is folded into the other features.
@@ -190,6 +192,13 @@ def test_voila_local_waterfall_order_signs_and_markers(page: Page, page_log: Pag
     local.hover(drawn[0].key)
     expect(local.tooltip()).to_contain_text("running total")
     screenshot(local.root, "bars-voila-local")
+    # Nothing cut off or overlapping, down to sidebar width (the third view is 340 px wide).
+    narrow = BarsOnPage.nth(page, 2)
+    assert narrow.root.evaluate("el => el.clientWidth") <= 340
+    assert any(b.label.endswith("\u2026") for b in narrow.bars())
+    for view in (BarsOnPage.nth(page, 0), local, narrow):
+        assert view.layout_problems() == []
+    screenshot(narrow.root, "bars-voila-narrow")
     assert not page_log.errors(), page_log.summary()
 
 

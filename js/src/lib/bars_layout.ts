@@ -148,3 +148,31 @@ export function axisTicks(d: Domain, lengthPx: number, spacingPx = 60): number[]
   }
   return out;
 }
+
+/** A value label's claim on the axis: at domain fraction `t`, `px` wide, to the right or left of it. */
+export interface LabelNeed { t: number; px: number; right: boolean }
+
+/**
+ * The widest pixel range [r0, r1] inside [left, right] such that every value label still fits
+ * beside its bar end: labels only take room where bars actually reach, not a margin on both sides.
+ */
+export function fitRange(needs: LabelNeed[], left: number, right: number, minSpan = 40): [number, number] {
+  const startFor = (span: number): number | null => {
+    let lo = left, hi = right - span;
+    for (const n of needs) {
+      if (n.right) hi = Math.min(hi, right - n.px - n.t * span);
+      else lo = Math.max(lo, left + n.px - n.t * span);
+    }
+    return lo <= hi + 1e-9 ? lo : null;
+  };
+  let good = Math.min(minSpan, right - left), bad = right - left;
+  const full = startFor(bad);
+  if (full !== null) return [full, full + bad];
+  if (startFor(good) === null) return [left, left + good]; // labels cannot all fit: best effort
+  for (let i = 0; i < 40 && bad - good > 0.25; i++) {
+    const mid = (good + bad) / 2;
+    if (startFor(mid) !== null) good = mid; else bad = mid;
+  }
+  const r0 = startFor(good) ?? left;
+  return [r0, r0 + good];
+}

@@ -2,6 +2,10 @@
 const CSS = `
 .ipx-bars .ipx-svg { display: block; overflow: visible; font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
 .ipx-bars .ipx-svg:focus { outline: none; }
+.ipx-empty { display: flex; align-items: center; justify-content: center; height: 120px; margin: 0 4px;
+  border: 1px dashed var(--jp-border-color2, #e0e0e0); border-radius: 3px; font-size: 12px;
+  color: var(--jp-ui-font-color2, rgba(0,0,0,.54)); }
+.ipx-empty[hidden] { display: none; }
 .ipx-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 4px 4px 4px; font-size: 11px;
   color: var(--jp-ui-font-color2, rgba(0,0,0,.54)); }
 .ipx-legend:empty { display: none; }

@@ -24,6 +24,7 @@ export interface BarSpec {
 
 /** Per-draw constants shared by every bar. */
 export interface Frame {
+  width: number;
   scale: Scale;
   rows: RowLayout;
   labelRight: number; // names end here (right-aligned)
@@ -134,11 +135,15 @@ export function drawAxis(group: SVGGElement, d: [number, number], f: Frame, labe
   svg("line", "ipx-axis-line", group, {
     x1: scale.r0, x2: scale.r1, y1: y1 + 0.5, y2: y1 + 0.5, stroke: theme.mutedText, "stroke-width": 1,
   });
+  // Centred under the plot; a label wider than the plot may use the whole width rather than be cut.
+  const text = truncate(label, f.width - 8, f.measure);
+  const w = f.measure(text);
+  const x = Math.min(Math.max((scale.r0 + scale.r1) / 2, w / 2 + 4), f.width - w / 2 - 4);
   const axisLabel = svg("text", "ipx-axis-label", group, {
-    x: (scale.r0 + scale.r1) / 2, y: y1 + 12 + theme.fontSize * 1.6, "text-anchor": "middle",
+    x, y: y1 + 12 + theme.fontSize * 1.6, "text-anchor": "middle",
     "dominant-baseline": "central", fill: theme.text, "font-size": theme.fontSize + 1,
   });
-  axisLabel.textContent = truncate(label, scale.r1 - scale.r0, f.measure);
+  axisLabel.textContent = text;
 }
 
 /** Local mode: f(x) above the top bar, E[f(X)] below the bottom bar, each with a dashed guide. */

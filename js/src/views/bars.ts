@@ -2,52 +2,18 @@
 // every update, with hover, click/keyboard selection and a bound Job's progress and Cancel button.
 // Python side: src/ipyexplain/views/bars.py (kernel-side reduction in views/_bars_data.py).
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { barKeys, type Domain, extent, formatSigned, paddedDomain, rowLayout, stableDomain, waterfall } from "../lib/bars_layout";
-import { type BarSpec, BarNode, drawAxis, type Frame, Markers } from "../lib/bars_svg";
+import { type Domain, extent, paddedDomain, stableDomain } from "../lib/bars_layout";
+import { type BarsState, fitScale, frameFor, readInput } from "../lib/bars_model";
+import { BarNode, drawAxis, type Frame, Markers } from "../lib/bars_svg";
 import { ensureBarsStyle } from "../lib/bars_style";
-import { colorOf, MISSING_RGB } from "../lib/colormap";
 import { type BarsInput, describeBar, legendItems, statusText, tooltipLines } from "../lib/bars_text";
-import { JobPanel, type JobStatus } from "../lib/progress";
+import { JobPanel } from "../lib/progress";
 import { ensureStyle } from "../lib/style";
-import { measurer, svg } from "../lib/svg";
-import { formatNumber } from "../lib/text";
-import { readTheme, type Theme } from "../lib/theme";
+import { svg } from "../lib/svg";
+import { readTheme } from "../lib/theme";
 import { Tooltip } from "../lib/tooltip";
 import { Tween, type Geom } from "../lib/tween";
-import { decode, type WireArray } from "../lib/wire";
 
-interface BarsState {
-  mode: "global" | "local";
-  title: string;
-  cmap: string;
-  height: number | null;
-  selected_feature: string | null;
-  _names: string[];
-  _values: WireArray | null;
-  _lower: WireArray | null;
-  _upper: WireArray | null;
-  _features: string[];
-  _other: number;
-  _fold: string;
-  _n_features: number;
-  _nonfinite: number;
-  _rows: number;
-  _row: number;
-  _base: number | null;
-  _output: number | null;
-  _axis_label: string;
-  _ci_label: string;
-  _partial: boolean;
-  _score: number | null;
-  _unit: string;
-  _frame: number;
-  _job_status: JobStatus;
-  _done: number;
-  _total: number;
-  _elapsed: number;
-  _eta: number | null;
-  _error: string;
-}
 type Model = AnyModel<BarsState>;
 
 const AXIS = "\u0000axis", MARKERS = "\u0000markers";
@@ -59,22 +25,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, parent: 
   return node;
 }
 
-function floats(wire: WireArray | null, n: number): Float64Array {
-  const out = new Float64Array(n).fill(NaN);
-  if (wire) out.set(Array.from(decode(wire).data).slice(0, n));
-  return out;
-}
-
-function rgb(c: [number, number, number]): string {
-  return `rgb(${c.join(",")})`;
-}
-
 class BarsView {
   private root: HTMLDivElement;
   private titleText: HTMLSpanElement;
   private badge: HTMLSpanElement;
   private legend: HTMLDivElement;
   private stage: HTMLDivElement;
+  private empty: HTMLDivElement;
   private svgEl: SVGSVGElement;
   private axisG: SVGGElement;
   private barsG: SVGGElement;
@@ -107,6 +64,7 @@ class BarsView {
     this.legend = el("div", "ipx-legend", this.root);
     this.stage = el("div", "ipx-stage", this.root);
     this.svgEl = svg("svg", "ipx-svg", this.stage, { role: "listbox" });
+    this.empty = el("div", "ipx-empty", this.stage);
     this.axisG = svg("g", "ipx-axis", this.svgEl);
     this.barsG = svg("g", "ipx-bars-g", this.svgEl);
     this.markers = new Markers(svg("g", "", this.svgEl));
@@ -175,62 +133,13 @@ class BarsView {
   }
 
   // ------------------------------------------------------------------ drawing
-  private readInput(theme: Theme): BarsInput {
-    const m = this.model;
-    const names = m.get("_names");
-    const n = names.length;
-    const local = m.get("mode") === "local" && m.get("_base") !== null;
-    const values = floats(m.get("_values"), n);
-    const lower = floats(m.get("_lower"), n), upper = floats(m.get("_upper"), n);
-    const base = m.get("_base") ?? 0;
-    const spans = local ? waterfall(values, base) : null;
-    const cmap = m.get("cmap");
-    const pos = rgb(colorOf(0.7, cmap, -1, 1)), neg = rgb(colorOf(-0.7, cmap, -1, 1));
-    const other = m.get("_other") > 0;
-    const keys = barKeys(names, other);
-    const features = m.get("_features");
-    const partial = m.get("_partial") && !local;
-    const bars: BarSpec[] = names.map((name, i) => {
-      const v = values[i];
-      const missing = !Number.isFinite(v);
-      return {
-        key: keys[i], name, feature: local ? features[i] ?? "" : "", value: v, lo: lower[i], hi: upper[i],
-        start: spans ? spans[i][0] : 0, rank: i, other: other && i === n - 1, missing,
-        color: missing ? rgb(MISSING_RGB) : v < 0 ? neg : pos,
-        label: missing ? (partial ? "not yet" : "NaN") : local ? formatSigned(v) : formatNumber(v),
-      };
-    });
-    return {
-      bars, local, base, output: m.get("_output") ?? base, pos, neg, missing: rgb(MISSING_RGB),
-      axisLabel: m.get("_axis_label"), ciLabel: m.get("_ci_label"), nFeatures: m.get("_n_features"),
-      other: m.get("_other"), fold: m.get("_fold"), nonfinite: m.get("_nonfinite"), rows: m.get("_rows"),
-      row: m.get("_row"), partial: m.get("_partial"), score: m.get("_score"), theme,
-    };
-  }
-
-  private layout(input: BarsInput, width: number): Frame {
-    const theme = input.theme;
-    const nameFont = `${theme.fontSize + 1}px ${theme.font}`;
-    const measure = measurer(nameFont);
-    const labelOf = (b: BarSpec) => b.name + (b.feature ? ` = ${b.feature}` : "");
-    const widest = Math.max(40, ...input.bars.map((b) => measure(labelOf(b))));
-    const labelMaxPx = Math.min(widest, Math.max(60, width * 0.35));
-    const labelRight = labelMaxPx + 10;
-    const valuePx = Math.max(24, ...input.bars.map((b) => measure(b.label))) + 8;
-    const anyNeg = input.bars.some((b) => b.value < 0);
-    const rows = rowLayout(input.bars.length, input.local, this.model.get("height"), theme.fontSize);
-    const r0 = labelRight + 12 + (anyNeg || input.local ? valuePx : 4);
-    const r1 = Math.max(r0 + 40, width - valuePx - 6);
-    return { scale: { d0: 0, d1: 1, r0, r1 }, rows, labelRight, labelMaxPx, local: input.local, measure, theme };
-  }
-
   private draw(): void {
     const m = this.model;
     const theme = readTheme(this.root);
-    const input = this.readInput(theme);
+    const input = readInput((k) => m.get(k), theme);
     this.input = input;
     const width = this.width || this.root.clientWidth || 480;
-    const frame = this.layout(input, width);
+    const frame = frameFor(input, width, m.get("height"));
     this.titleText.textContent = m.get("title");
     const status = m.get("_job_status");
     this.badge.textContent = m.get("_partial") && input.bars.length
@@ -248,8 +157,7 @@ class BarsView {
     const live = status === "running" || status === "pending";
     if (input.bars.length) this.domain = live ? stableDomain(this.domain, need) : paddedDomain(need[0], need[1]);
     const domain = this.domain ?? [0, 1];
-    frame.scale.d0 = domain[0];
-    frame.scale.d1 = domain[1];
+    fitScale(frame, input, domain);
     this.frame = frame;
 
     setSize(this.svgEl, width, frame.rows.height);
@@ -279,6 +187,11 @@ class BarsView {
 
     this.svgEl.setAttribute("aria-label", `${m.get("title") || "Feature importance"}: ${input.axisLabel}`);
     this.status.textContent = statusText(input);
+    const nothing = input.bars.length === 0;
+    this.svgEl.style.display = nothing ? "none" : "";
+    this.empty.hidden = !nothing;
+    this.empty.textContent = status === "pending" || status === "running" ? "Waiting for the first result\u2026"
+      : status === "error" ? "The job failed before its first result." : "No data to draw yet.";
     this.renderLegend(input);
     this.job.update({
       status: m.get("_job_status"), done: m.get("_done"), total: m.get("_total"), elapsed: m.get("_elapsed"),
