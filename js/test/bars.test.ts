@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  axisTicks, barKeys, extent, fitNameValue, fitRange, formatSigned, niceDomain, niceStep, paddedDomain, rowLayout, stableDomain,
+  axisTicks, barKeys, extent, fitNameValue, fitRange, nameValueParts, formatSigned, niceDomain, niceStep, paddedDomain, rowLayout, stableDomain,
   toPx,
   waterfall,
 } from "../src/lib/bars_layout";
@@ -317,5 +317,15 @@ describe("model decoding", () => {
     expect(input.bars.map((b) => [b.start, b.lo, b.hi])).toEqual([[0, 1.5, 2.5], [0, NaN, NaN]]);
     expect(input.bars[1].missing && input.bars[1].label === "not yet").toBe(true);
     expect(input.bars[1].feature).toBe("");
+  });
+});
+
+describe("nameValueParts", () => {
+  it("joins a name and its value with ' = '", () => {
+    expect(nameValueParts("age", "42")).toEqual(["age", " = 42"]);
+    expect(nameValueParts("age", "")).toEqual(["age", ""]);
+  });
+  it("shows a condition that already names the feature on its own (LIME)", () => {
+    expect(nameValueParts("age", "30.00 < age <= 42.00")).toEqual(["30.00 < age <= 42.00", ""]);
   });
 });

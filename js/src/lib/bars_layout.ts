@@ -96,13 +96,22 @@ export function formatSigned(v: number): string {
 }
 
 /**
+ * The label's two parts: "age" and " = 42"; or, when the shown value already names the feature
+ * (LIME's condition "age <= 42.00"), the condition alone, drawn as the name.
+ */
+export function nameValueParts(name: string, value: string): [string, string] {
+  if (!value) return [name, ""];
+  return value.includes(name) ? [value, ""] : [name, ` = ${value}`];
+}
+
+/**
  * Fit "name = value" into `maxPx`: the value keeps up to 45% of the room, the name takes the rest;
  * either is cut with an ellipsis. Returns the two parts as drawn (value part with its " = ").
  */
 export function fitNameValue(name: string, value: string, maxPx: number,
   measure: (s: string) => number): [string, string] {
-  if (!value) return [truncate(name, maxPx, measure), ""];
-  const tail = ` = ${value}`;
+  const [head, tail] = nameValueParts(name, value);
+  if (!tail) return [truncate(head, maxPx, measure), ""];
   if (measure(name + tail) <= maxPx) return [name, tail];
   const tailPx = Math.min(measure(tail), maxPx * 0.45);
   const fittedTail = measure(tail) <= tailPx ? tail : truncate(tail, tailPx, measure);

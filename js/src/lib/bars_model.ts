@@ -1,5 +1,7 @@
 // The ImportanceBars model state as the browser reads it, decoded into bars, and laid out.
-import { barKeys, type Domain, fitRange, formatSigned, type LabelNeed, rowLayout, waterfall } from "./bars_layout";
+import {
+  barKeys, type Domain, fitRange, formatSigned, type LabelNeed, nameValueParts, rowLayout, waterfall,
+} from "./bars_layout";
 import type { BarSpec, Frame } from "./bars_svg";
 import type { BarsInput } from "./bars_text";
 import { colorOf, MISSING_RGB } from "./colormap";
@@ -90,7 +92,7 @@ export function frameFor(input: BarsInput, width: number, height: number | null)
   const theme = input.theme;
   const nameFont = `${theme.fontSize + 1}px ${theme.font}`;
   const measure = measurer(nameFont);
-  const labelOf = (b: BarSpec) => b.name + (b.feature ? ` = ${b.feature}` : "");
+  const labelOf = (b: BarSpec) => nameValueParts(b.name, b.feature).join("");
   const widest = Math.max(40, ...input.bars.map((b) => measure(labelOf(b))));
   // Names get at most a third of the width (less when narrow), so the bars keep most of it.
   const labelMaxPx = Math.min(widest, Math.max(60, width * (width < 600 ? 0.28 : 0.35)));

@@ -1,5 +1,5 @@
 // The words of the ImportanceBars view: status line, legend, tooltips and aria labels (pure).
-import { formatSigned } from "./bars_layout";
+import { formatSigned, nameValueParts } from "./bars_layout";
 import type { BarSpec } from "./bars_svg";
 import { formatExact, formatNumber } from "./text";
 import type { Theme } from "./theme";
@@ -92,7 +92,7 @@ export function tooltipLines(b: BarSpec, input: BarsInput): Array<[string, strin
 
 /** The bar's accessible name: "age = 42: +0.12" or "income: 0.31, 95% CI 0.28 to 0.35". */
 export function describeBar(b: BarSpec, input: BarsInput): string {
-  const name = b.feature ? `${b.name} = ${b.feature}` : b.name;
+  const name = nameValueParts(b.name, b.feature).join("");
   const value = b.missing ? "missing" : input.local ? formatSigned(b.value) : formatNumber(b.value);
   const ci = hasInterval(b) ? `, ${input.ciLabel || "interval"} ${formatNumber(b.lo)} to ${formatNumber(b.hi)}` : "";
   return `${name}: ${value}${ci}`;

@@ -49,7 +49,10 @@ def stream(
     feature_names: Sequence[str] | None = None,
     output: Any = None,
 ) -> Iterator[Partial[shap.Explanation]]:
-    """Yield the permutation importances after each repeat (see the module docstring).
+    """The permutation importances, yielded as each chunk of features is permuted (module docstring).
+
+    Arguments are validated (and the model tried on a few rows) when this is called; the work
+    happens as the returned generator is advanced.
 
     Parameters
     ----------
@@ -90,17 +93,27 @@ def stream(
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max + 1)
     rng = np.random.RandomState(seed)
     rows, targets, weights = _subsample(table, targets, weights, max_samples, rng)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
     scorer = StackedScorer(predictor, scoring, weights)
+    # Everything above is checked now, in the caller's thread: bad input raises here, not in a job.
+    max_copies = min(len(columns), max(1, _STACK_CELLS // max(1, len(targets) * table.n_features)))
+    return _repeats(scorer, rows, targets, rng, columns, names, int(n_repeats), tol, min_repeats, confidence,
+                    max_copies)
+
+
+def _repeats(scorer: StackedScorer, rows: Any, targets: np.ndarray, rng: np.random.RandomState,
+             columns: list[np.ndarray], names: list[str], n_repeats: int, tol: float | None, min_repeats: int,
+             confidence: float, max_copies: int) -> Iterator[Partial[shap.Explanation]]:
     baseline = scorer.baseline(rows, targets)
     label = f"decrease in {scorer.name}"
-
     shuffle = np.arange(len(targets))
     permutation = np.arange(len(targets))
-    n_features, total = len(columns), int(n_repeats) * len(columns)
-    drops = np.full((int(n_repeats), n_features), np.nan)
-    sizer = _ChunkSizer(max_copies=min(n_features, max(1, _STACK_CELLS // max(1, len(targets) * table.n_features))))
-    copies = _PermutedCopies(rows, sizer.max_copies)
-    for repeat in range(int(n_repeats)):
+    n_features, total = len(columns), n_repeats * len(columns)
+    drops = np.full((n_repeats, n_features), np.nan)
+    sizer = _ChunkSizer(max_copies)
+    copies = _PermutedCopies(rows, max_copies)
+    for repeat in range(n_repeats):
         rng.shuffle(shuffle)
         permutation = permutation[shuffle]  # composition of all shuffles so far, as scikit-learn's in-place updates
         start = 0

@@ -361,5 +361,11 @@ def axis_label(explanation: shap.Explanation, mode: str, value_label: str) -> st
         return value_label or "contribution to the output"
     if np.ndim(explanation.values) == 2:
         return f"mean |{value_label or 'value'}|"
+    if value_label:
+        return value_label
+    # A backend whose values are not model outputs names them in output_names ("decrease in accuracy").
+    named = explanation.output_names
+    if isinstance(named, str) and named:
+        return named
     side: ExplanationStats | None = stats_of(explanation)
-    return value_label or (f"{side.method} importance" if side else "importance")
+    return f"{side.method} importance" if side else "importance"
