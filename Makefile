@@ -52,6 +52,10 @@ e2e: install chromium
 
 benchmarks: install chromium
 	$(PY) benchmarks/heatmap_latency.py
+	$(PY) benchmarks/permutation_speed.py
+	$(PY) benchmarks/shap_overhead.py
+	$(PY) benchmarks/lime_speed.py
+	$(PY) benchmarks/explain_first_bars.py
 
 # The README's pictures come from the browser tests' own screenshots.
 README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar
