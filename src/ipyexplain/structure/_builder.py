@@ -22,8 +22,14 @@ _OP_NAMES = {
 
 
 def op_name(raw: str) -> str:
-    """``__add__`` / ``operator.add`` / ``torch.add`` -> ``add``; ``__rtruediv__`` -> ``div``."""
+    """``__add__`` / ``operator.add`` / ``torch.add`` / ``add_`` -> ``add``; ``__rtruediv__`` -> ``div``.
+
+    In-place and out-of-place forms draw the same: ``x += y`` is recorded by fx as ``add`` and by a
+    real forward pass as ``add_``.
+    """
     name = raw.strip("_") if raw.startswith("__") and raw.endswith("__") else raw
+    if len(name) > 1 and name.endswith("_") and not name.startswith("_"):
+        name = name[:-1]
     return _OP_NAMES.get(name, name)
 
 

@@ -202,6 +202,12 @@ class NetworkDiagram(View):
             raise ValueError(f"cmap must be one of {colormaps.names()}; got {name!r}")
         return name
 
+    @t.validate("overlay")
+    def _validate_overlay(self, proposal: dict[str, Any]) -> Any:
+        if self.graph is not None:  # a bad overlay is refused before it replaces the current one
+            resolve_overlay(self.graph, proposal["value"], self.overlay_reduce)
+        return proposal["value"]
+
     @t.validate("selected_node")
     def _validate_selected(self, proposal: dict[str, Any]) -> str | None:
         key = proposal["value"]
