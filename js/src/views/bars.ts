@@ -7,6 +7,7 @@ import { type BarsState, fitScale, frameFor, readInput } from "../lib/bars_model
 import { BarNode, drawAxis, type Frame, Markers } from "../lib/bars_svg";
 import { ensureBarsStyle } from "../lib/bars_style";
 import { type BarsInput, describeBar, legendItems, statusText, tooltipLines } from "../lib/bars_text";
+import { Redraws } from "../lib/frame";
 import { JobPanel } from "../lib/progress";
 import { ensureStyle } from "../lib/style";
 import { svg } from "../lib/svg";
@@ -47,12 +48,8 @@ class BarsView {
   private domain: Domain | null = null;
   private domainMode = "";
   private tween: Tween;
-  private width = 0;
-  private drawRequest = 0;
   private drawn = false;
-  private observer: ResizeObserver;
-  private themeObserver: MutationObserver;
-  private listeners: Array<[string, () => void]> = [];
+  private redraws: Redraws;
 
   constructor(private model: Model, host: HTMLElement) {
     ensureStyle();
@@ -81,55 +78,22 @@ class BarsView {
       after: (done) => { this.root.dataset.animating = done ? "0" : "1"; },
     }, reduced ? 0 : 380);
 
-    for (const name of ["_frame", "title", "height", "cmap", "selected_feature", "_job_status", "_done", "_total",
-      "_elapsed", "_eta", "_error", "_partial", "_unit"]) {
-      this.listen(`change:${name}`, () => this.schedule());
-    }
+    this.redraws = new Redraws(model, this.root, () => {
+      this.draw();
+      this.error.textContent = this.model.get("_error") ? `The job failed: ${this.model.get("_error")}` : "";
+    }, (err) => { this.error.textContent = `ipyexplain ImportanceBars could not draw: ${err.message}`; });
+    this.redraws.on(["_frame", "title", "height", "cmap", "selected_feature", "_job_status", "_done", "_total",
+      "_elapsed", "_eta", "_error", "_partial", "_unit"]);
     this.bindInteraction();
-    this.observer = new ResizeObserver(() => this.onResize());
-    this.observer.observe(this.root);
-    this.themeObserver = new MutationObserver(() => {
-      this.schedule();
-      window.setTimeout(() => this.schedule(), 300);
-    });
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
-    this.onResize();
   }
 
   destroy(): void {
-    this.observer.disconnect();
-    this.themeObserver.disconnect();
+    this.redraws.destroy();
     this.tween.stop();
-    cancelAnimationFrame(this.drawRequest);
-    for (const [event, cb] of this.listeners) this.model.off(event as "change:_frame", cb);
   }
 
-  private listen(event: string, cb: () => void): void {
-    this.model.on(event, cb);
-    this.listeners.push([event, cb]);
-  }
-
-  private onResize(): void {
-    const width = this.root.clientWidth;
-    if (width > 0 && width !== this.width) {
-      this.width = width;
-      this.schedule();
-    }
-  }
-
-  /** Coalesce model changes into one redraw per animation frame; stale states are never drawn. */
   private schedule(): void {
-    if (this.drawRequest) return;
-    this.drawRequest = requestAnimationFrame(() => {
-      this.drawRequest = 0;
-      try {
-        this.draw();
-        this.error.textContent = this.model.get("_error") ? `The job failed: ${this.model.get("_error")}` : "";
-      } catch (err) {
-        this.error.textContent = `ipyexplain ImportanceBars could not draw: ${(err as Error).message}`;
-        console.error(err);
-      }
-    });
+    this.redraws.schedule();
   }
 
   // ------------------------------------------------------------------ drawing
@@ -138,7 +102,7 @@ class BarsView {
     const theme = readTheme(this.root);
     const input = readInput((k) => m.get(k), theme);
     this.input = input;
-    const width = this.width || this.root.clientWidth || 480;
+    const width = this.redraws.width || this.root.clientWidth || 480;
     const frame = frameFor(input, width, m.get("height"));
     this.titleText.textContent = m.get("title");
     const status = m.get("_job_status");
@@ -243,7 +207,7 @@ class BarsView {
 
   private showTip(node: BarNode, x: number, y: number): void {
     if (!node.spec || !this.input) return;
-    this.tooltip.show(tooltipLines(node.spec, this.input), x, y, { width: this.width, height: this.frame?.rows.height ?? 200 });
+    this.tooltip.show(tooltipLines(node.spec, this.input), x, y, { width: this.redraws.width, height: this.frame?.rows.height ?? 200 });
   }
 
   private bindInteraction(): void {

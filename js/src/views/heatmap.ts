@@ -5,6 +5,7 @@ import {
   drawColLabels, drawColorbar, drawRowLabels, fitColumnLabels, fontOf, labelOf, labelledIndices, legendWidth,
   type Rect,
 } from "../lib/axes";
+import { Redraws } from "../lib/frame";
 import { bindPlotGestures } from "../lib/pointer";
 import { ensureStyle } from "../lib/style";
 import { formatExact } from "../lib/text";
@@ -60,14 +61,10 @@ class HeatmapView {
   private detail: Tile | null = null;
   private win: Window = fullWindow(1, 1);
   private plot: Rect = { x: 0, y: 0, w: 0, h: 0 };
-  private width = 0;
-  private frameRequest = 0;
   private requestTimer = 0;
   private resizeTimer = 0;
   private reportedPx: number[] = [];
-  private observer: ResizeObserver;
-  private themeObserver: MutationObserver;
-  private listeners: Array<[string, () => void]> = [];
+  private redraws: Redraws;
 
   constructor(private model: Model, host: HTMLElement) {
     ensureStyle();
@@ -88,37 +85,21 @@ class HeatmapView {
 
     const shape = model.get("_shape");
     this.win = fullWindow(shape[0] ?? 1, shape[1] ?? 1);
-    for (const name of ["_overview", "_detail", "_limits", "_cmap", "row_labels", "col_labels", "title",
-      "value_label", "height", "selected", "_nonfinite"]) {
-      this.listen(`change:${name}`, () => this.schedule());
-    }
-    this.listen("change:_shape", () => this.onShape());
+    this.redraws = new Redraws(model, this.root, () => {
+      this.draw();
+      this.error.textContent = "";
+    }, (err) => { this.error.textContent = `ipyexplain Heatmap could not draw: ${err.message}`; });
+    this.redraws.on(["_overview", "_detail", "_limits", "_cmap", "row_labels", "col_labels", "title",
+      "value_label", "height", "selected", "_nonfinite"]);
+    this.redraws.on(["_shape"], () => this.onShape());
     this.bindPointer();
     this.reset.addEventListener("click", () => this.setWindow(fullWindow(...this.shape())));
-    this.observer = new ResizeObserver(() => this.onResize());
-    this.observer.observe(this.root);
-    // JupyterLab switches themes by changing attributes on <body>: the canvas must redraw in the new colours.
-    // The new theme's stylesheet can land after the attribute flips, so draw again a moment later.
-    this.themeObserver = new MutationObserver(() => {
-      this.schedule();
-      window.setTimeout(() => this.schedule(), 300);
-    });
-    this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
-    this.onResize();
   }
 
   destroy(): void {
-    this.observer.disconnect();
-    this.themeObserver.disconnect();
-    cancelAnimationFrame(this.frameRequest);
+    this.redraws.destroy();
     clearTimeout(this.requestTimer);
     clearTimeout(this.resizeTimer);
-    for (const [event, cb] of this.listeners) this.model.off(event as "change:_shape", cb);
-  }
-
-  private listen(event: string, cb: () => void): void {
-    this.model.on(event, cb);
-    this.listeners.push([event, cb]);
   }
 
   private shape(): [number, number] {
@@ -131,27 +112,8 @@ class HeatmapView {
     this.schedule();
   }
 
-  private onResize(): void {
-    const width = this.root.clientWidth;
-    if (width > 0 && width !== this.width) {
-      this.width = width;
-      this.schedule();
-    }
-  }
-
-  /** Coalesce any number of model changes into one redraw per animation frame (stale frames drop). */
   private schedule(): void {
-    if (this.frameRequest) return;
-    this.frameRequest = requestAnimationFrame(() => {
-      this.frameRequest = 0;
-      try {
-        this.draw();
-        this.error.textContent = "";
-      } catch (err) {
-        this.error.textContent = `ipyexplain Heatmap could not draw: ${(err as Error).message}`;
-        console.error(err);
-      }
-    });
+    this.redraws.schedule();
   }
 
   // ------------------------------------------------------------------ data
@@ -172,7 +134,7 @@ class HeatmapView {
     this.overview = this.tile("_overview", this.overview);
     this.detail = this.tile("_detail", this.detail);
     const height = model.get("height");
-    const width = this.width || this.root.clientWidth || 400;
+    const width = this.redraws.width || this.root.clientWidth || 400;
     const dpr = window.devicePixelRatio || 1;
     if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
       this.canvas.width = Math.round(width * dpr);
@@ -343,7 +305,7 @@ class HeatmapView {
       lines.push([m.get("pooling") === "mean" ? "mean of" : "max |x| of",
         `${cells.toLocaleString()} cells (rows ${hit.rows[0]}–${hit.rows[1] - 1}, cols ${hit.cols[0]}–${hit.cols[1] - 1})`]);
     }
-    this.tooltip.show(lines, x, y, { width: this.width, height: m.get("height") });
+    this.tooltip.show(lines, x, y, { width: this.redraws.width, height: m.get("height") });
   }
 
   private bindPointer(): void {

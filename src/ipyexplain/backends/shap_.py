@@ -167,47 +167,14 @@ def stream(
     return _run(setup.engine, table, batch_size)
 
 
-def job(
-    model: Any = None,
-    X: Any = None,
-    *,
-    explainer: Any = "auto",
-    explanation: shap.Explanation | None = None,
-    feature_names: Sequence[str] | None = None,
-    output: Any = None,
-    background: Any = None,
-    batch_size: int | None = None,
-    model_output: str | None = None,
-    max_evals: int | None = None,
-    seed: int | None = 0,
-    fallback: str | None = "auto",
-) -> Job[shap.Explanation]:
+def job(model: Any = None, X: Any = None, **options: Any) -> Job[shap.Explanation]:
     """:func:`stream` running in a started background :class:`~ipyexplain._jobs.Job` (same arguments)."""
-    return start_job(stream(model, X, explainer=explainer, explanation=explanation, feature_names=feature_names,
-                            output=output, background=background, batch_size=batch_size,
-                            model_output=model_output, max_evals=max_evals, seed=seed, fallback=fallback),
-                     name="shap")
+    return start_job(stream(model, X, **options), name="shap")
 
 
-def compute(
-    model: Any = None,
-    X: Any = None,
-    *,
-    explainer: Any = "auto",
-    explanation: shap.Explanation | None = None,
-    feature_names: Sequence[str] | None = None,
-    output: Any = None,
-    background: Any = None,
-    batch_size: int | None = None,
-    model_output: str | None = None,
-    max_evals: int | None = None,
-    seed: int | None = 0,
-    fallback: str | None = "auto",
-) -> shap.Explanation:
+def compute(model: Any = None, X: Any = None, **options: Any) -> shap.Explanation:
     """The blocking form of :func:`stream` (same arguments): the Explanation of all rows."""
-    return run_to_end(stream(model, X, explainer=explainer, explanation=explanation, feature_names=feature_names,
-                             output=output, background=background, batch_size=batch_size,
-                             model_output=model_output, max_evals=max_evals, seed=seed, fallback=fallback))
+    return run_to_end(stream(model, X, **options))
 
 
 # ----------------------------------------------------------------------------------------- streaming
