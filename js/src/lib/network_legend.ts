@@ -64,7 +64,10 @@ export class Legend {
     const spans = legendTicks(lo, hi, scale).map((v) => {
       const s = document.createElement("span");
       s.textContent = formatNumber(v);
-      s.style.left = `${(scalePosition(v, lo, hi, scale) * 100).toFixed(1)}%`;
+      const at = scalePosition(v, lo, hi, scale);
+      s.style.left = `${(at * 100).toFixed(1)}%`;
+      // Labels at the ends stay inside the legend.
+      s.style.transform = at < 0.1 ? "none" : at > 0.9 ? "translateX(-100%)" : "translateX(-50%)";
       return s;
     });
     this.ticks.replaceChildren(...spans);

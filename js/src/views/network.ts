@@ -5,7 +5,7 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import { elkEngine } from "../lib/network_engine";
 import { type GNode, NetGraph } from "../lib/network_graph";
 import { canvasMeasure, labelOf, type Label, type Measure } from "../lib/network_labels";
-import { computeLayout, type LayoutEngine } from "../lib/network_layout";
+import { computeLayout, LayoutCache, type LayoutEngine } from "../lib/network_layout";
 import { Legend, type Scale } from "../lib/network_legend";
 import { Minimap } from "../lib/network_minimap";
 import { decodeOverlay, type Overlay, paintOf, valueText } from "../lib/network_overlay";
@@ -48,11 +48,15 @@ class NetworkView {
   private t: Transform = { x: 0, y: 0, k: 1 };
   private needsInitialView = true;
   private seq = 0;
+  private lastElkCalls = 0;
+  private idle: Promise<void> = Promise.resolve();
+  private readonly renderedAt = performance.timeOrigin + performance.now();
   private motion = 0;
   private found: GNode[] = [];
   private foundAt = -1;
   private measure: Measure;
   private labels = new Map<string, Label>();
+  private layoutCache = new LayoutCache(); // containers already laid out, by shape: expand/collapse reuses them
   private off: Array<() => void> = [];
   private observer: ResizeObserver;
 
@@ -182,14 +186,22 @@ class NetworkView {
     return label;
   };
 
-  private async relayout(anchor: string | null, animate: boolean): Promise<void> {
+  /** Lay out again; `idle` resolves when this and every earlier relayout have been drawn. */
+  private relayout(anchor: string | null, animate: boolean): Promise<void> {
+    const run = this.doRelayout(anchor, animate);
+    this.idle = this.idle.then(() => run, () => run);
+    return run;
+  }
+
+  private async doRelayout(anchor: string | null, animate: boolean): Promise<void> {
     const graph = this.graph;
     if (!graph) return;
     const seq = ++this.seq;
     const started = performance.now();
     const vis = graph.visible(this.expanded);
-    const layout = await computeLayout(vis, (v) => this.labelFor(v).size, this.engine);
+    const layout = await computeLayout(vis, (v) => this.labelFor(v).size, this.engine, this.layoutCache);
     if (seq !== this.seq) return; // a newer request superseded this one
+    this.lastElkCalls = layout.elkCalls;
     const laidOut = performance.now();
     const before = anchor ? this.svg.boxOf(anchor) : undefined;
     const labels = new Map<string, Label>();
@@ -216,13 +228,15 @@ class NetworkView {
     root.dataset.visible = String(this.svg.scene?.vis.nodes.length ?? 0);
     root.dataset.layoutMs = (laidOut - started).toFixed(1);
     root.dataset.drawMs = (drawn - laidOut).toFixed(1);
+    root.dataset.elkCalls = String(this.lastElkCalls);
     this.publishTransform();
     // After the next rendering update: the new drawing is on screen.
     requestAnimationFrame(() => setTimeout(() => {
       root.dispatchEvent(new CustomEvent("ipyexplain:drawn", {
         bubbles: true,
         detail: {
-          frame: this.model.get("_frame"), sentAt: this.model.get("_sent_at"), nodes: this.svg.scene?.vis.nodes.length ?? 0,
+          frame: this.model.get("_frame"), sentAt: this.model.get("_sent_at"), renderedAt: this.renderedAt,
+          nodes: this.svg.scene?.vis.nodes.length ?? 0, elkCalls: this.lastElkCalls,
           layoutMs: laidOut - started, drawMs: drawn - laidOut, paintedAt: performance.timeOrigin + performance.now(),
         },
       }));
@@ -381,6 +395,7 @@ class NetworkView {
     if (!graph) return;
     const missing = graph.ancestors(id).filter((a) => !this.expanded.has(a));
     if (missing.length) await this.setExpanded(new Set([...this.expanded, ...missing]), null);
+    await this.idle; // the kernel may have opened the containers a moment ago: wait for that layout
     const box = this.svg.boxOf(id);
     if (!box) return;
     this.moveTo(centreOn(this.t, box, { w: this.width(), h: this.height() }), true);
