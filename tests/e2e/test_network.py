@@ -183,10 +183,10 @@ def test_lab_kernel_sees_clicks_focuses_and_recolours_in_light_and_dark(page: Pa
     expect(net.root.locator(".ipx-net-legend")).to_contain_text("activation mean")
     assert net.positions() == before
     assert net.node("layer2.1.bn2").evaluate("g => g.classList.contains('ipx-net-colored')")
-    screenshot(page.locator(".jp-NotebookPanel").first, "network-lab-light")
+    screenshot(net.root, "network-lab-light")
     lab_set_theme(page, DARK_THEME)
     page.wait_for_timeout(600)
     background = css_rgb(net.stage.evaluate("el => getComputedStyle(el).backgroundColor"))
     assert luminance(background) < 0.25
-    screenshot(page.locator(".jp-NotebookPanel").first, "network-lab-dark")
+    screenshot(net.root, "network-lab-dark")
     assert not page_log.errors(), page_log.summary()

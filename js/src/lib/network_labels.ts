@@ -1,5 +1,5 @@
 // What each node says and how big its box is: lines of text per kind, measured once per string.
-import type { GNode, VisibleNode } from "./network_graph";
+import type { GNode, NetGraph, VisibleNode } from "./network_graph";
 import type { Size } from "./network_layout";
 import { truncate } from "./text";
 
@@ -90,4 +90,22 @@ export function labelOf(v: VisibleNode, measure: Measure): Label {
       h: fitted.length * LINE_H + 2 * PAD_Y + extra,
     },
   };
+}
+
+/** Tooltip lines for a node (its full path, type, shapes, parameters, overlay value). */
+export function nodeTooltip(n: GNode, expanded: boolean, overlay: [string, string] | null): Array<[string, string]> {
+  const lines: Array<[string, string]> = [[n.kind === "container" || n.kind === "module" ? "module" : n.kind, n.key], ["type", n.type]];
+  if (n.in) lines.push(["input", n.in]);
+  if (n.out) lines.push(["output", n.out]);
+  if (n.paramsExact) lines.push(["parameters", n.paramsExact]);
+  if (n.dtype) lines.push(["dtype", n.dtype]);
+  if (n.children.length) lines.push(["contains", `${n.children.length} nodes (click to ${expanded ? "collapse" : "expand"})`]);
+  if (overlay) lines.push(overlay);
+  return lines;
+}
+
+/** Tooltip lines for an edge: the tensor shapes it carries, and its ends. */
+export function edgeTooltip(graph: NetGraph, d: DOMStringMap): Array<[string, string]> {
+  const name = (id: string | undefined) => (id && graph.nodes.get(id)?.key) || id || "";
+  return [["tensor", d.shapes || "(shape unknown)"], ["from", name(d.source)], ["to", name(d.target)]];
 }

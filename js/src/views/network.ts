@@ -4,12 +4,13 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { elkEngine } from "../lib/network_engine";
 import { type GNode, NetGraph } from "../lib/network_graph";
-import { canvasMeasure, labelOf, type Label, type Measure } from "../lib/network_labels";
+import { canvasMeasure, edgeTooltip, labelOf, type Label, type Measure, nodeTooltip } from "../lib/network_labels";
 import { computeLayout, LayoutCache, type LayoutEngine } from "../lib/network_layout";
 import { Legend, type Scale } from "../lib/network_legend";
 import { Minimap } from "../lib/network_minimap";
 import { decodeOverlay, type Overlay, paintOf, valueText } from "../lib/network_overlay";
 import { bindStage, type Hit } from "../lib/network_pointer";
+import { SearchBox } from "../lib/network_search";
 import { ensureNetworkStyle } from "../lib/network_style";
 import { NetworkSvg, type Scene } from "../lib/network_svg";
 import {
@@ -39,8 +40,7 @@ const sameSet = (a: ReadonlySet<string>, b: readonly string[]) => a.size === b.l
 
 class NetworkView {
   private root: HTMLDivElement; private stage: HTMLDivElement; private status: HTMLSpanElement;
-  private notice: HTMLDivElement; private error: HTMLDivElement; private search: HTMLInputElement;
-  private matches: HTMLSpanElement; private titleEl: HTMLDivElement;
+  private notice: HTMLDivElement; private error: HTMLDivElement; private titleEl: HTMLDivElement;
   private svg: NetworkSvg; private legend: Legend; private minimap: Minimap; private tooltip: Tooltip;
   private graph: NetGraph | null = null;
   private expanded = new Set<string>();
@@ -52,8 +52,6 @@ class NetworkView {
   private idle: Promise<void> = Promise.resolve();
   private readonly renderedAt = performance.timeOrigin + performance.now();
   private motion = 0;
-  private found: GNode[] = [];
-  private foundAt = -1;
   private measure: Measure;
   private labels = new Map<string, Label>();
   private layoutCache = new LayoutCache(); // containers already laid out, by shape: expand/collapse reuses them
@@ -67,11 +65,10 @@ class NetworkView {
     this.measure = canvasMeasure(readTheme(this.root).font);
     this.titleEl = el("div", "ipx-title", this.root);
     const bar = el("div", "ipx-net-toolbar", this.root);
-    this.search = el("input", "ipx-net-search", bar);
-    this.search.type = "search";
-    this.search.placeholder = "Find a layer…";
-    this.search.setAttribute("aria-label", "find a layer by name, path or type");
-    this.matches = el("span", "ipx-net-matches", bar);
+    new SearchBox(bar, () => this.graph, (node) => {
+      this.selectNode(node);
+      this.guard(() => this.focusOn(node.id));
+    });
     const button = (text: string, cls: string, action: () => void) => {
       const b = el("button", `ipx-button ${cls}`, bar);
       b.textContent = text;
@@ -90,8 +87,6 @@ class NetworkView {
     this.status = el("span", "ipx-status", footer);
     this.error = el("div", "ipx-error", this.root);
     this.error.setAttribute("role", "alert");
-    this.search.addEventListener("input", () => this.onSearchInput());
-    this.search.addEventListener("keydown", (e) => this.onSearchKey(e));
     this.off.push(bindStage(this.stage, {
       pan: (dx, dy) => this.moveTo({ ...this.t, x: this.t.x + dx, y: this.t.y + dy }, false),
       zoom: (x, y, f) => this.moveTo(zoomAbout(this.t, x, y, f), false),
@@ -114,6 +109,10 @@ class NetworkView {
     on(["title", "_info", "_notice", "height"], () => this.onText());
     this.observer = new ResizeObserver(() => this.onResize());
     this.observer.observe(this.stage);
+    // The SVG follows a theme switch through CSS variables; the minimap's canvas is repainted.
+    const themes = new MutationObserver(() => window.setTimeout(() => this.updateMinimap(), 300));
+    themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
+    this.off.push(() => themes.disconnect());
     this.onText();
     this.guard(() => this.onGraph());
   }
@@ -344,46 +343,17 @@ class NetworkView {
 
   private onHover(hit: Hit, x: number, y: number): void {
     const bounds = { width: this.width(), height: this.height() };
-    if (hit.kind === "edge") {
-      const d = hit.el.dataset;
-      const name = (id: string | undefined) => (id && this.graph?.nodes.get(id)?.key) || id || "";
-      return this.tooltip.show([["tensor", d.shapes || "(shape unknown)"], ["from", name(d.source)], ["to", name(d.target)]], x, y, bounds);
-    }
-    if (hit.kind === "background") return this.tooltip.hide();
-    const n = this.graph?.nodes.get(hit.id);
+    const graph = this.graph;
+    if (!graph || hit.kind === "background") return this.tooltip.hide();
+    if (hit.kind === "edge") return this.tooltip.show(edgeTooltip(graph, hit.el.dataset), x, y, bounds);
+    const n = graph.nodes.get(hit.id);
     if (!n) return this.tooltip.hide();
-    const lines: Array<[string, string]> = [[n.kind === "container" || n.kind === "module" ? "module" : n.kind, n.key], ["type", n.type]];
-    if (n.in) lines.push(["input", n.in]);
-    if (n.out) lines.push(["output", n.out]);
-    if (n.paramsExact) lines.push(["parameters", n.paramsExact]);
-    if (n.dtype) lines.push(["dtype", n.dtype]);
-    if (n.children.length) lines.push(["contains", `${n.children.length} nodes (click to ${this.expanded.has(n.id) ? "collapse" : "expand"})`]);
     const value = valueText(this.overlay, n.index);
-    if (value !== null) lines.push([this.model.get("overlay_label") || "overlay", value]);
-    this.tooltip.show(lines, x, y, bounds);
+    const overlay: [string, string] | null = value === null ? null : [this.model.get("overlay_label") || "overlay", value];
+    this.tooltip.show(nodeTooltip(n, this.expanded.has(n.id), overlay), x, y, bounds);
   }
 
-  // ------------------------------------------------------------------ search and focus
-  private onSearchInput(): void {
-    this.found = this.graph?.search(this.search.value) ?? [];
-    this.foundAt = -1;
-    this.matches.textContent = this.search.value.trim() ? `${this.found.length} found` : "";
-  }
-
-  private onSearchKey(e: KeyboardEvent): void {
-    if (e.key === "Escape") {
-      this.search.value = "";
-      this.onSearchInput();
-    }
-    if (e.key !== "Enter" || !this.found.length) return;
-    e.preventDefault();
-    this.foundAt = (this.foundAt + (e.shiftKey ? -1 : 1) + this.found.length) % this.found.length;
-    const node = this.found[this.foundAt];
-    this.matches.textContent = `${this.foundAt + 1} of ${this.found.length}`;
-    this.selectNode(node);
-    this.guard(() => this.focusOn(node.id));
-  }
-
+  // ------------------------------------------------------------------ focus
   private async onFocus(): Promise<void> {
     const [id] = this.model.get("_focus");
     if (typeof id === "string" && this.graph?.nodes.has(id)) await this.focusOn(id);
