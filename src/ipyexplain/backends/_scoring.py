@@ -127,8 +127,44 @@ class StackedScorer:
             rows = stacked.iloc if hasattr(stacked, "iloc") else stacked
             return np.array([self._call(self.model, rows[i * n:(i + 1) * n], y) for i in range(copies)])
         responses = {m: self._respond(m, stacked) for m in self.methods}
+        fast = _vectorised_scores(self.name, responses, copies, y, self.sample_weight)
+        if fast is not None:
+            return fast
         replay = _Replay(self.model, responses, self.classifier, self.classes)
         return np.array([self._call(replay, np.arange(i * n, (i + 1) * n), y) for i in range(copies)])
+
+
+_VECTORISED = ("r2", "neg_mean_squared_error", "neg_mean_absolute_error", "accuracy")
+
+
+def _vectorised_scores(name: str, responses: dict[str, np.ndarray], copies: int, y: np.ndarray,
+                       weights: np.ndarray | None) -> np.ndarray | None:
+    """All copies' scores in one numpy pass for the commonest metrics, as scikit-learn defines them.
+
+    ``None`` where this does not apply (other metrics, multi-output, degenerate targets): the
+    scorer then runs once per copy. Saves scikit-learn's per-call validation, which dominates on
+    fast models.
+    """
+    if name not in _VECTORISED or set(responses) != {"predict"}:
+        return None
+    pred = responses["predict"]
+    if pred.ndim != 1 or y.ndim != 1:
+        return None
+    pred = pred.reshape(copies, len(y))
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if name == "accuracy":
+        return (pred == y[None, :]).astype(np.float64) @ w / w.sum()
+    if y.dtype.kind not in "biuf" or pred.dtype.kind not in "biuf":
+        return None
+    error = pred - y[None, :].astype(np.float64)
+    if name == "neg_mean_absolute_error":
+        return -(np.abs(error) @ w) / w.sum()
+    mse = (error**2) @ w / w.sum()
+    if name == "neg_mean_squared_error":
+        return -mse
+    centred = y - np.average(y, weights=w)
+    total = (centred**2) @ w / w.sum()
+    return None if total == 0 else 1.0 - mse / total
 
 
 def _resolve_scorer(model: Any, scoring: Any, classifier: bool) -> tuple[Callable[..., float], str]:

@@ -29,7 +29,9 @@ from ..explanation import global_importance
 from . import run_to_end, start_job
 from ._scoring import StackedScorer
 
-_STACK_CELLS = 1 << 24  # cells per stacked prediction call: ~128 MiB of float64, whatever the model
+# Cells per stacked prediction call (~16 MiB of float64). Stacking pays where a model's per-call overhead
+# matters (small X, thread-pool start-up); on large X one copy per call is as fast and saves memory.
+_STACK_CELLS = 1 << 21
 
 
 def stream(
@@ -233,26 +235,28 @@ class _PermutedCopies:
 
             self.stacked = pd.concat([rows] * copies, ignore_index=True)
         else:
-            self.array = np.asarray(rows)
-            self.stacked = np.tile(self.array, (copies, 1))
+            # Column-major: permuting a column is a contiguous write, not a strided one (models that need
+            # row-major input convert once per call, as they would convert dtype anyway).
+            self.array = np.asfortranarray(rows)
+            self.stacked = np.asfortranarray(np.tile(self.array, (copies, 1)))
         self.permuted: list[np.ndarray] = [np.empty(0, dtype=int)] * copies
 
-    def _write(self, i: int, cols: np.ndarray, source: Any) -> None:
+    def _write(self, i: int, cols: np.ndarray, rows: np.ndarray | None) -> None:
+        """Copy ``i``'s columns ``cols`` from X, in the order ``rows`` (``None``: original order)."""
         block = slice(i * self.n, (i + 1) * self.n)
         if self.frame:
             for j in cols:
-                self.stacked.iloc[block, int(j)] = source.iloc[:, int(j)].to_numpy()
+                column = self.rows.iloc[:, int(j)] if rows is None else self.rows.iloc[rows, int(j)]
+                self.stacked.iloc[block, int(j)] = column.to_numpy()
         else:
-            self.stacked[block, cols] = source[:, cols]
+            self.stacked[block, cols] = self.array[:, cols] if rows is None else self.array[np.ix_(rows, cols)]
 
     def permute(self, features: list[np.ndarray], permutation: np.ndarray) -> Any:
         """Copy ``i`` gets ``features[i]`` permuted (all else original); the stacked rows in use."""
-        source = self.rows.iloc[permutation] if self.frame else self.array[permutation]  # one gather per call
-        original = self.rows if self.frame else self.array
         for i, cols in enumerate(features):
             if len(self.permuted[i]) and not np.array_equal(self.permuted[i], cols):
-                self._write(i, self.permuted[i], original)  # restore what this copy permuted before
-            self._write(i, cols, source)
+                self._write(i, self.permuted[i], None)  # restore what this copy permuted before
+            self._write(i, cols, permutation)
             self.permuted[i] = cols
         used = len(features) * self.n
         if used == len(self.stacked):
