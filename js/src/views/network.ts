@@ -312,6 +312,7 @@ class NetworkView {
   private onClick(hit: Hit): void {
     const graph = this.graph;
     if (!graph) return;
+    this.tooltip.hide(); // what it said (e.g. "click to expand") is about to change
     if (hit.kind === "background") return this.selectNode(null);
     if (hit.kind === "edge" || hit.kind === "frame") return;
     const node = graph.nodes.get(hit.id);
