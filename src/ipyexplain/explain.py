@@ -9,12 +9,29 @@ the ``shap.Explanation``. For the blocking form without a widget use the backend
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from ._jobs import Job
 from .views.bars import ImportanceBars
 
 # Options that shape the chart; every other keyword goes to the backend.
 _VIEW_OPTIONS = ("top_k", "other", "title", "height", "cmap", "sort")
+
+
+def _started(bars: ImportanceBars, start: Callable[[], Job[Any]]) -> ImportanceBars:
+    """Bind ``bars`` to the job ``start()`` returns. Bad input raises here, in the caller's cell, and
+    is also shown in the widget (displayed, since the caller never gets it back)."""
+    try:
+        bars.bind(start())
+    except Exception as exc:
+        with bars.hold_sync():
+            bars._job_status, bars._error = "error", f"{type(exc).__name__}: {exc}"
+        from IPython.display import display
+
+        display(bars)
+        raise
+    return bars
 
 
 def _split(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -35,8 +52,7 @@ def permutation_importance(model: Any, X: Any, y: Any, **options: Any) -> Import
     view, backend = _split(options)
     view.setdefault("title", f"Permutation importance · {type(model).__name__}")
     bars = ImportanceBars(progress_unit="permutations", **view)
-    bars.bind(permutation.job(model, X, y, **backend))
-    return bars
+    return _started(bars, lambda: permutation.job(model, X, y, **backend))
 
 
 def shap_values(model: Any, X: Any, **options: Any) -> ImportanceBars:
@@ -54,8 +70,7 @@ def shap_values(model: Any, X: Any, **options: Any) -> ImportanceBars:
             view[key] = backend.pop(key)
     view.setdefault("title", f"SHAP values · {type(model).__name__}")
     bars = ImportanceBars(value_label="SHAP value", progress_unit="rows", **view)
-    bars.bind(shap_.job(model, X, **backend))
-    return bars
+    return _started(bars, lambda: shap_.job(model, X, **backend))
 
 
 def lime(model: Any, X: Any, instance: Any, **options: Any) -> ImportanceBars:
@@ -70,5 +85,4 @@ def lime(model: Any, X: Any, instance: Any, **options: Any) -> ImportanceBars:
     view.setdefault("title", f"LIME · {type(model).__name__}")
     # One prediction: a waterfall from the surrogate's intercept, each weight named by lime's condition.
     bars = ImportanceBars(mode="local", value_label="LIME weight", progress_unit="samples", **view)
-    bars.bind(lime_backend.job(model, X, instance, **backend))
-    return bars
+    return _started(bars, lambda: lime_backend.job(model, X, instance, **backend))
