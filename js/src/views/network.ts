@@ -2,6 +2,7 @@
 // expand/collapse, pan/zoom, search, minimap, tooltips and overlay colours.
 // Python side: src/ipyexplain/views/network.py.
 import type { AnyModel, RenderProps } from "@anywidget/types";
+import { Redraws } from "../lib/frame";
 import { elkEngine } from "../lib/network_engine";
 import { type GNode, NetGraph } from "../lib/network_graph";
 import { canvasMeasure, edgeTooltip, labelOf, type Label, type Measure, nodeTooltip } from "../lib/network_labels";
@@ -56,7 +57,7 @@ class NetworkView {
   private labels = new Map<string, Label>();
   private layoutCache = new LayoutCache(); // containers already laid out, by shape: expand/collapse reuses them
   private off: Array<() => void> = [];
-  private observer: ResizeObserver;
+  private redraws: Redraws;
 
   constructor(private model: Model, host: HTMLElement, private engine: LayoutEngine) {
     ensureStyle();
@@ -95,30 +96,23 @@ class NetworkView {
       leave: () => this.tooltip.hide(),
       fit: () => this.moveTo(this.fitTransform(), true),
     }));
-    const on = (names: string[], cb: () => void) => {
-      for (const name of names) {
-        model.on(`change:${name}`, cb);
-        this.off.push(() => model.off(`change:${name}`, cb));
-      }
-    };
+    // Model changes each run their own step (a layout is asynchronous); what `Redraws` schedules is
+    // the cheap part: the first view once the stage has a width, and the minimap's canvas after a
+    // resize or a theme switch (the SVG follows the theme through CSS variables by itself).
+    this.redraws = new Redraws(model, this.stage, () => this.onResize(), (err) => this.showError(err));
+    const on = (names: string[], cb: () => void) => this.redraws.on(names, cb);
     on(["_frame"], () => this.guard(() => this.onGraph()));
     on(["expanded"], () => this.guard(() => this.onExpandedFromKernel()));
     on(["_overlay_frame", "overlay_label"], () => this.guard(() => this.onOverlay()));
     on(["selected_node"], () => this.onSelected());
     on(["_focus"], () => this.guard(() => this.onFocus()));
     on(["title", "_info", "_notice", "height"], () => this.onText());
-    this.observer = new ResizeObserver(() => this.onResize());
-    this.observer.observe(this.stage);
-    // The SVG follows a theme switch through CSS variables; the minimap's canvas is repainted.
-    const themes = new MutationObserver(() => window.setTimeout(() => this.updateMinimap(), 300));
-    themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
-    this.off.push(() => themes.disconnect());
     this.onText();
     this.guard(() => this.onGraph());
   }
 
   destroy(): void {
-    this.observer.disconnect();
+    this.redraws.destroy();
     this.svg.destroy();
     cancelAnimationFrame(this.motion);
     for (const off of this.off) off();
@@ -126,9 +120,13 @@ class NetworkView {
 
   private guard(fn: () => void | Promise<void>): void {
     Promise.resolve().then(fn).then(() => { this.error.textContent = ""; }).catch((err: Error) => {
-      this.error.textContent = `ipyexplain NetworkDiagram could not draw: ${err.message}`;
+      this.showError(err);
       console.error(err);
     });
+  }
+
+  private showError(err: Error): void {
+    this.error.textContent = `ipyexplain NetworkDiagram could not draw: ${err.message}`;
   }
 
   private width(): number { return this.stage.clientWidth || 600; }
@@ -278,6 +276,7 @@ class NetworkView {
   }
 
   private onResize(): void {
+    this.updateMinimap();
     if (this.needsInitialView && this.svg.scene && this.stage.clientWidth > 0) {
       this.t = initialView(bounds(this.svg.scene.layout.boxes.values()), { w: this.width(), h: this.height() });
       this.needsInitialView = false;
