@@ -56,6 +56,7 @@ benchmarks: install chromium
 	$(PY) benchmarks/shap_overhead.py
 	$(PY) benchmarks/lime_speed.py
 	$(PY) benchmarks/explain_first_bars.py
+	$(PY) benchmarks/network_layout.py  # needs torchview and Debian graphviz (benchmark-only)
 
 # The README's pictures come from the browser tests' own screenshots.
 README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar
