@@ -84,7 +84,10 @@ from .._jobs import Job, Partial
 from ..adapters import PredictError, Table, as_table
 from ..explanation import STATS_ATTRIBUTE, ExplanationStats, as_explanation, stats_of
 from . import run_to_end, start_job
-from ._shap_engines import EXPLAINERS, MODEL_AGNOSTIC, Engine, Setup, ShapFallbackWarning, index_of, raised_by_shap
+from ._shap_engine import Engine, ShapFallbackWarning, raised_by_shap
+from ._shap_models import EXPLAINERS, MODEL_AGNOSTIC
+from ._shap_outputs import index_of
+from ._shap_setup import Setup
 
 __all__ = ["EXPLAINERS", "MODEL_AGNOSTIC", "ShapFallbackWarning", "compute", "job", "stream"]
 

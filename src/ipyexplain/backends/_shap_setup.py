@@ -1,14 +1,15 @@
 """The SHAP backend's engines: which shap explainer explains a batch of rows, and what falls back to what.
 
-See :mod:`ipyexplain.backends.shap_` for the rules; this module builds them (:class:`Setup`).
+See :mod:`ipyexplain.backends.shap_` for the rules; this module builds them (:class:`Setup`): it
+validates the arguments, probes the model, picks the explainer and builds its :class:`Engine` with
+the fallbacks. What an engine is lives in :mod:`._shap_engine`, the output explained and its units in
+:mod:`._shap_outputs`, and what a model is recognised as in :mod:`._shap_models`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,151 +18,17 @@ import shap
 
 from ..adapters import Predictor, Table, as_predictor, predict_checked
 from ._shap_data import Codec, GlobalRNG, background_rows, is_numeric
-
-EXPLAINERS = ("auto", "tree", "linear", "permutation", "partition", "exact", "kernel", "deep", "gradient")
-MODEL_AGNOSTIC = ("permutation", "partition", "exact", "kernel")
-PARTITION_ABOVE = 64  # "auto" uses the Partition explainer above this many features
-TREE_MODULES = ("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm", "catboost")
-
-
-class ShapFallbackWarning(UserWarning):
-    """shap failed with the chosen explainer; the backend used another one (the message says which, why)."""
-
-
-def warn(message: str) -> None:
-    """Warn, attributed to the first caller outside ipyexplain (the user's cell, or the Job's thread)."""
-    frame, level = sys._getframe(0), 1
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("ipyexplain"):
-        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
-    warnings.warn(message, ShapFallbackWarning, stacklevel=level)
-
-
-def index_of(output: Any, names: list[str], *, what: str) -> int:
-    for i, name in enumerate(names):
-        if name == str(output):
-            return i
-    if isinstance(output, (int, np.integer)) and not isinstance(output, bool) and -len(names) <= output < len(names):
-        return int(output) % len(names)
-    raise ValueError(f"output={output!r} is not one of {what}: {names}")
-
-
-@dataclasses.dataclass
-class _Pick:
-    """Which column of a multi-output result is explained, and how to name it."""
-
-    target: int | None  # index among the model's outputs (classes)
-    names: list[str]  # the model's output names (class labels as strings)
-    units: str | None
-    binary: bool = False  # a binary classifier: a single margin is the positive class's
-    output_spec: Any = None  # an unresolved output= (explainer given without a model)
-
-    @property
-    def output_name(self) -> str:
-        name = self.names[self.target] if self.target is not None and self.target < len(self.names) else "output"
-        return f"{name} ({self.units})" if self.units else name
-
-    def __call__(self, values: Any, base: Any, rows: int, f: int) -> tuple[np.ndarray, np.ndarray]:
-        """``values`` (rows, f[, k]) and per-row ``base`` (rows[, k]) -> the chosen output's (rows, f), (rows,)."""
-        values = np.asarray(values, dtype=np.float64)
-        base = np.asarray(base, dtype=np.float64).reshape(rows, -1)
-        if values.ndim == 3:
-            k = values.shape[2]
-            index = 0 if k == 1 else self._resolve(k)
-            values, base = values[:, :, index], base[:, index if base.shape[1] == k else 0]
-        else:
-            base = base[:, 0]
-            if self.binary and self.target == 0:  # one margin for a binary model: the negative class is its negation
-                values = -values
-                base = 1.0 - base if self.units == "probability" else -base
-        if values.shape != (rows, f):
-            raise ValueError(f"the explainer returned values of shape {values.shape} for {rows} rows x {f} features")
-        return values, base
-
-    def _resolve(self, k: int) -> int:
-        if self.target is None:
-            if self.output_spec is None:
-                raise ValueError(f"the explainer returned {k} outputs; pass output= one of "
-                                 f"{self.names or list(range(k))} (an index or name)")
-            self.names = self.names or [str(i) for i in range(k)]
-            self.target = index_of(self.output_spec, self.names, what="the explainer's outputs")
-        if self.target >= k:
-            raise ValueError(f"output {self.target} is explained, but the explainer returned {k} outputs")
-        return self.target
-
-
-@dataclasses.dataclass
-class Engine:
-    kind: str
-    call: Callable[[int, int], tuple[Any, Any]]  # rows [a, b) -> (values, base_values) as shap returns them
-    pick: _Pick
-    data: Any
-    display: Any = None
-    first_batch: int = 16
-    rng: GlobalRNG | None = None
-    fallbacks: Callable[[Exception], Engine | None] | None = None
-    on_close: Callable[[], None] | None = None
-    n_features: int = 0
-
-    def explain(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.rng is None:
-            values, base = self.call(start, stop)
-        else:
-            with self.rng.active():
-                values, base = self.call(start, stop)
-        return self.pick(values, base, stop - start, self.n_features)
-
-    def replace(self, exc: Exception) -> Engine | None:
-        return None if self.fallbacks is None else self.fallbacks(exc)
-
-    def close(self) -> None:
-        if self.on_close is not None:
-            self.on_close()
-
-
-def _per_row(expected: Any, rows: int) -> np.ndarray:
-    """An explainer's expected value (scalar, or one per output) repeated for each row."""
-    expected = np.asarray(expected, dtype=np.float64).reshape(-1)
-    return np.broadcast_to(expected, (rows, expected.size))
-
-
-def _from_explanation(result: Any) -> tuple[Any, Any]:
-    if isinstance(result, list):  # several inputs: tabular data has one
-        result = result[0]
-    return result.values, result.base_values
-
-
-def _is_torch_module(model: Any) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(model, torch.nn.Module)
-
-
-def _bare(model: Any) -> Any:
-    """The estimator itself, out of a Pipeline whose other steps do nothing (else the Pipeline)."""
-    steps = getattr(model, "steps", None)
-    if type(model).__name__ == "Pipeline" and isinstance(steps, list) and steps and \
-            all(step in (None, "passthrough") for _, step in steps[:-1]):
-        return _bare(steps[-1][1])
-    return model
-
-
-def raised_by_shap(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised inside shap (shap cannot do it), not by our checks or the model."""
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last, tb = tb, tb.tb_next
-    return last is not None and "/shap/" in last.tb_frame.f_code.co_filename.replace("\\", "/")
-
-
-def _looks_like_trees(model: Any) -> bool:
-    return type(model).__module__.startswith(TREE_MODULES)
-
-
-def _linear_ok(model: Any) -> bool:
-    if not (hasattr(model, "coef_") and hasattr(model, "intercept_")):
-        return False
-    link = getattr(model, "_base_loss", None) or getattr(model, "link", None)
-    return link is None or "Identity" in type(getattr(link, "link", link)).__name__  # GLMs with a log link are not
+from ._shap_engine import Engine, first_sentence_with, raised_by_shap, warn
+from ._shap_models import (
+    EXPLAINERS,
+    MODEL_AGNOSTIC,
+    PARTITION_ABOVE,
+    bare_model,
+    is_torch_module,
+    linear_ok,
+    looks_like_trees,
+)
+from ._shap_outputs import OutputPick, from_explanation, per_row, tree_units
 
 
 class Setup:
@@ -202,7 +69,7 @@ class Setup:
         try:
             predictor = as_predictor(self.model)
         except TypeError:
-            if not _looks_like_trees(self.model):
+            if not looks_like_trees(self.model):
                 raise
             return  # e.g. a raw xgboost.Booster: TreeExplainer takes it, our predictor does not
         everything = dataclasses.replace(predictor, output=None)
@@ -227,17 +94,17 @@ class Setup:
             what = "classes" if everything.kind == "classifier" else "outputs"
             choices = everything.classes if everything.kind == "classifier" else names
             shown = [c.item() if isinstance(c, np.generic) else c for c in choices]
-            raise ValueError(f"{type(_bare(self.model)).__name__} has {k} {what} {shown}: pass output= one "
+            raise ValueError(f"{type(bare_model(self.model)).__name__} has {k} {what} {shown}: pass output= one "
                              f"of them (SHAP values explain one output)")
         self.predictor = everything.select(target)
         self.target = int(target) if target is not None else 0
 
-    def _pick(self, units: str | None) -> _Pick:
+    def _pick(self, units: str | None) -> OutputPick:
         if self.predictor is None:
-            return _Pick(None, [], units, output_spec=self.output)
+            return OutputPick(None, [], units, output_spec=self.output)
         p = self.predictor
         binary = p.kind == "classifier" and len(p.classes) == 2
-        return _Pick(self.target, list(p.output_names), units, binary=binary)
+        return OutputPick(self.target, list(p.output_names), units, binary=binary)
 
     def _agnostic_units(self) -> str | None:
         kind = self.predictor.kind if self.predictor else None
@@ -252,12 +119,12 @@ class Setup:
     def _build(self, name: str, explainer: Any) -> Engine:
         if name == "instance":
             return self._instance(explainer)
-        model, bare = self.model, _bare(self.model)
+        model, bare = self.model, bare_model(self.model)
         if name == "auto":
-            if _is_torch_module(model) or not is_numeric(self.table):
+            if is_torch_module(model) or not is_numeric(self.table):
                 return self._agnostic(self._agnostic_name())
-            if _looks_like_trees(bare) or _linear_ok(bare):
-                kind = "tree" if _looks_like_trees(bare) else "linear"
+            if looks_like_trees(bare) or linear_ok(bare):
+                kind = "tree" if looks_like_trees(bare) else "linear"
                 try:
                     return self._tree(bare, chosen=True) if kind == "tree" else self._linear(bare)
                 except Exception as exc:
@@ -285,7 +152,7 @@ class Setup:
                 raise TypeError(f"explainer={name!r} does not fit a {type(bare).__name__}: {exc} Use "
                                 f"explainer='auto' or one of {', '.join(MODEL_AGNOSTIC)}") from exc
         if name in ("deep", "gradient"):
-            if not _is_torch_module(model):
+            if not is_torch_module(model):
                 raise TypeError(f"explainer={name!r} explains a torch.nn.Module; got a {type(model).__name__}. "
                                 f"Use explainer='auto' or one of {', '.join(MODEL_AGNOSTIC)}")
             self.table.numeric()
@@ -311,10 +178,10 @@ class Setup:
         table = self.table
 
         def call(a: int, b: int) -> tuple[Any, Any]:
-            return _from_explanation(explainer(table.take(slice(a, b))))
+            return from_explanation(explainer(table.take(slice(a, b))))
 
         kind = "tree-path-dependent" if path_dependent else "tree"
-        return Engine(kind, call, self._pick(_tree_units(explainer, self.predictor)), self._data(),
+        return Engine(kind, call, self._pick(tree_units(explainer, self.predictor)), self._data(),
                       n_features=table.n_features,
                       fallbacks=None if path_dependent else self._tree_fallback(explainer, bare, chosen=chosen))
 
@@ -333,7 +200,7 @@ class Setup:
                 why = f"shap's TreeExplainer failed on this {name} ({type(exc).__name__}: {exc}). "
             else:
                 why = (f"shap's TreeExplainer failed its additivity check on this {name}: "
-                       f"{_first_sentence_with(str(exc), 'sum of the SHAP values')}. ")
+                       f"{first_sentence_with(str(exc), 'sum of the SHAP values')}. ")
             raw = getattr(explainer.model, "model_output", "raw") == "raw"
             interventional = getattr(explainer, "feature_perturbation", "") == "interventional"
             if additivity and self.fallback == "auto" and raw and interventional and bare is not None:
@@ -355,7 +222,7 @@ class Setup:
         return replace
 
     def _linear(self, bare: Any) -> Engine:
-        if not _linear_ok(bare):
+        if not linear_ok(bare):
             raise shap.utils._exceptions.InvalidModelError(f"{type(bare).__name__} is not a linear model with an "
                                                            "identity link (coef_, intercept_)")
         explainer = shap.LinearExplainer(bare, self.background().numeric())
@@ -363,7 +230,7 @@ class Setup:
 
         def call(a: int, b: int) -> tuple[Any, Any]:
             rows = table.take(slice(a, b))
-            return explainer.shap_values(rows), _per_row(explainer.expected_value, b - a)  # == explainer(rows)
+            return explainer.shap_values(rows), per_row(explainer.expected_value, b - a)  # == explainer(rows)
 
         classifier = hasattr(bare, "predict_proba") and hasattr(bare, "classes_")
         units = ("log-odds" if len(bare.classes_) <= 2 else "logit") if classifier else \
@@ -414,10 +281,10 @@ class Setup:
         if name == "kernel":
             def call(a: int, b: int) -> tuple[Any, Any]:
                 values = explainer.shap_values(rows_of(a, b), nsamples=evals or "auto", silent=True)
-                return values, _per_row(explainer.expected_value, b - a)
+                return values, per_row(explainer.expected_value, b - a)
         else:
             def call(a: int, b: int) -> tuple[Any, Any]:
-                return _from_explanation(explainer(rows_of(a, b), **options))
+                return from_explanation(explainer(rows_of(a, b), **options))
 
         data = codec.encoded if codec is not None else self._data()
         return Engine(name, call, self._pick(self._agnostic_units()), data, codec.display(table) if codec else None,
@@ -443,7 +310,7 @@ class Setup:
             explainer: Any = shap.DeepExplainer(module, bg)
 
             def call(a: int, b: int) -> tuple[Any, Any]:
-                return explainer.shap_values(tensor(numeric[a:b])), _per_row(explainer.expected_value, b - a)
+                return explainer.shap_values(tensor(numeric[a:b])), per_row(explainer.expected_value, b - a)
             rng = None
         else:
             explainer = shap.GradientExplainer(module, bg)
@@ -452,7 +319,7 @@ class Setup:
 
             def call(a: int, b: int) -> tuple[Any, Any]:
                 values = explainer.shap_values(tensor(numeric[a:b]), nsamples=self.max_evals or 200, rseed=seed + a)
-                return values, _per_row(expected, b - a)
+                return values, per_row(expected, b - a)
             rng = GlobalRNG(self.seed)
 
         def restore() -> None:
@@ -464,7 +331,7 @@ class Setup:
                 if "sum up to the model's output" not in str(exc):
                     return None
                 warn(f"shap's DeepExplainer failed its additivity check on this {type(module).__name__} "
-                     f"({_first_sentence_with(str(exc), 'sum difference')}): an operation in the network is not "
+                     f"({first_sentence_with(str(exc), 'sum difference')}): an operation in the network is not "
                      "supported by DeepLIFT. Using the Permutation explainer on the model instead; pass "
                      "fallback=None to raise.")
                 return self._agnostic("permutation")
@@ -490,59 +357,35 @@ class Setup:
 
             if isinstance(explainer, shap.DeepExplainer):
                 def call(a: int, b: int) -> tuple[Any, Any]:
-                    return explainer.shap_values(tensor(numeric[a:b])), _per_row(explainer.expected_value, b - a)
+                    return explainer.shap_values(tensor(numeric[a:b])), per_row(explainer.expected_value, b - a)
             else:
                 with torch.no_grad():
                     data = inner.data if isinstance(inner.data, list) else [inner.data]
                     expected = module(*data).detach().float().cpu().numpy().mean(0)
 
                 def call(a: int, b: int) -> tuple[Any, Any]:
-                    return explainer.shap_values(tensor(numeric[a:b])), _per_row(expected, b - a)
+                    return explainer.shap_values(tensor(numeric[a:b])), per_row(expected, b - a)
             units: str | None = None
         elif isinstance(explainer, shap.LinearExplainer):
             def call(a: int, b: int) -> tuple[Any, Any]:  # == explainer(rows), vectorised
-                return explainer.shap_values(table.take(slice(a, b))), _per_row(explainer.expected_value, b - a)
+                return explainer.shap_values(table.take(slice(a, b))), per_row(explainer.expected_value, b - a)
             units = None
         else:
             takes_silent = "silent" in inspect.signature(explainer.__call__).parameters
 
             def call(a: int, b: int) -> tuple[Any, Any]:
                 rows = table.take(slice(a, b))
-                return _from_explanation(explainer(rows, silent=True) if takes_silent else explainer(rows))
-            units = _tree_units(explainer, self.predictor) if isinstance(explainer, shap.TreeExplainer) else \
+                return from_explanation(explainer(rows, silent=True) if takes_silent else explainer(rows))
+            units = tree_units(explainer, self.predictor) if isinstance(explainer, shap.TreeExplainer) else \
                 self._agnostic_units() if kind in MODEL_AGNOSTIC else None
         engine = Engine(kind, call, self._pick(units), self._data(), rng=GlobalRNG(capture=True),
                         n_features=table.n_features, first_batch=16 if kind in ("tree", "linear") else 4)
         if isinstance(explainer, shap.TreeExplainer):
-            model = _bare(self.model) if self.model is not None else getattr(explainer.model, "original_model", None)
+            model = bare_model(self.model) if self.model is not None else \
+                getattr(explainer.model, "original_model", None)
             engine.fallbacks = self._tree_fallback(explainer, model)
         return engine
 
     def _data(self) -> Any:
         rows = self.table.rows
         return rows.to_numpy() if self.table.is_frame else rows
-
-
-def _tree_units(explainer: Any, predictor: Predictor | None) -> str:
-    ensemble = explainer.model
-    model_output = getattr(ensemble, "model_output", "raw")
-    if model_output == "log_loss":
-        return "log-loss"
-    if model_output != "raw":
-        return "probability"
-    tree_output = getattr(ensemble, "tree_output", None)
-    if tree_output == "probability":
-        return "probability"
-    classes = predictor.classes if predictor is not None else []
-    if tree_output == "log_odds" or (predictor is not None and predictor.kind == "classifier"):
-        return "log-odds" if len(classes) <= 2 else "logit"
-    if tree_output == "raw_value" and getattr(ensemble, "objective", None) in (None, "squared_error", "absolute_error"):
-        return "prediction"
-    return "raw"
-
-
-def _first_sentence_with(text: str, needle: str) -> str:
-    for sentence in text.split(". "):
-        if needle in sentence:
-            return sentence.strip().rstrip(".")
-    return text.split(". ")[0].rstrip(".")
