@@ -1,0 +1,403 @@
+"""The attribution methods as streams: each updates an :class:`Accum` piece by piece and yields.
+
+How each method streams (and why the final numbers equal Captum's):
+
+- **integrated gradients** (and layer IG through an embedding): the path integral's quadrature
+  points (Captum's own ``approximation_parameters``) are split into interleaved subsets; after each
+  subset the estimate so far is the weighted sum over the points done, rescaled by the weight done,
+  so the map *sharpens* from a coarse quadrature to the full one. Captum itself sums over steps in
+  chunks (``internal_batch_size``); we call the same ``IntegratedGradients._attribute`` per subset,
+  so the final sum is Captum's up to float summation order.
+- **smoothgrad**: the noisy samples are drawn exactly as ``NoiseTunnel`` draws them (per partition of
+  ``sample_chunk`` samples, the same ``torch.normal`` call), and the running mean over partitions
+  sharpens as noise averages out.
+- **gradient SHAP**: Captum's ``GradientShap`` per partition of samples; the running mean sharpens.
+- **saliency, DeepLIFT, Grad-CAM**: a batch fills sample by sample (chunks sized to ~0.2 s).
+- **occlusion**: see ``_torch_occlusion`` (fills window by window).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._torch_inputs import Setup, output_tensor
+
+# Captum's DeepLift says this on every call; it is how DeepLift works, not something to act on.
+warnings.filterwarnings("ignore", message="Setting forward, backward hooks and attributes on non-linear")
+
+
+@dataclass
+class Accum:
+    """The attribution so far, per input in the model's layout (N, ...); NaN where not computed yet."""
+
+    values: list[np.ndarray]
+    computed: np.ndarray  # bool per sample: its values are final
+    targets: np.ndarray | None  # class index per sample (-1: not decided yet), None: single output
+    delta: np.ndarray | None = None  # IG convergence delta per sample (of the estimate so far)
+    base: np.ndarray | None = None  # model output at the baseline (IG), per sample
+    done: int = 0
+    total: int = 1
+    unit: str = "samples"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Targets:
+    """The target of each sample: fixed, or the predicted class, decided chunk by chunk."""
+
+    def __init__(self, setup: Setup, resolved: Any) -> None:
+        self.setup = setup
+        self.resolved = resolved
+        self.known = None if resolved is None else np.full(setup.n, -1, dtype=np.int64)
+        if resolved is not None and not isinstance(resolved, str):
+            self.known = resolved.detach().cpu().numpy().astype(np.int64)
+
+    def chunk(self, sl: slice, inputs: tuple[Any, ...], extra: Any) -> Any:
+        import torch
+
+        if self.resolved is None:
+            return None
+        if isinstance(self.resolved, str):  # "predicted"
+            with torch.no_grad():
+                out = output_tensor(self.setup.forward(*inputs, *(extra or ())))
+            chosen = out.argmax(dim=1)
+            assert self.known is not None
+            self.known[sl] = chosen.cpu().numpy()
+            return chosen
+        return self.resolved[sl]
+
+
+def chunk_extra(setup: Setup, sl: slice) -> tuple[Any, ...] | None:
+    """``additional_forward_args`` for samples ``sl``: batch-first tensors sliced, the rest as is."""
+    import torch
+
+    extra = setup.additional_forward_args
+    if extra is None:
+        return None
+    extra = extra if isinstance(extra, tuple) else (extra,)
+    n = setup.n
+    return tuple(a[sl] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == n else a for a in extra)
+
+
+def chunk_baselines(setup: Setup, sl: slice) -> tuple[Any, ...]:
+    return tuple(b if b.shape[0] == 1 else b[sl] for b in setup.baselines)
+
+
+class Sizer:
+    """Samples per call: one first (the first result appears at once), then ~``target`` seconds' worth."""
+
+    def __init__(self, n: int, cap: int | None, target: float = 0.2) -> None:
+        self.n, self.cap, self.target = n, cap or 64, target
+        self.per: float | None = None
+        self.start = 0
+
+    def __iter__(self) -> Iterator[slice]:
+        while self.start < self.n:
+            size = 1 if self.per is None else int(max(1, min(self.cap, self.target / max(self.per, 1e-9))))
+            if self.per is None and self.cap >= self.n and self.n <= 4:
+                size = self.n  # a handful of samples: one call, as Captum would
+            sl = slice(self.start, min(self.n, self.start + size))
+            began = time.perf_counter()
+            yield sl
+            pace = (time.perf_counter() - began) / (sl.stop - sl.start)
+            self.per = pace if self.per is None else 0.5 * (self.per + pace)
+            self.start = sl.stop
+
+
+def _np(t: Any) -> np.ndarray:
+    return t.detach().to("cpu").float().numpy()
+
+
+def _write(acc: Accum, index: int, sl: slice, values: Any) -> None:
+    acc.values[index][sl] = _np(values)
+
+
+def _samples(setup: Setup, sl: slice) -> tuple[Any, ...]:
+    """Inputs of samples ``sl``; float ones as fresh leaves that require grad (as Captum would make them)."""
+    return tuple(x[sl].detach().requires_grad_() if x.is_floating_point() else x[sl] for x in setup.inputs)
+
+
+def _target_out(forward: Any, inputs: tuple[Any, ...], extra: Any, target: Any) -> Any:
+    import torch
+
+    with torch.no_grad():
+        out = output_tensor(forward(*inputs, *(extra or ())))
+    if out.dim() == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    if target is None or out.dim() == 1:
+        return out
+    return out.gather(1, target.view(-1, 1)).squeeze(1)
+
+
+# ------------------------------------------------------------------------------- fill by samples
+def saliency(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    from captum.attr import LayerGradientXActivation, Saliency
+
+    layer = setup.layer
+    for sl in Sizer(setup.n, opts.get("batch_size")):
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        if layer is not None:  # token ids: the gradient at the embedding output, its L2 norm per token
+            grads = LayerGradientXActivation(setup.forward, layer, multiply_by_inputs=False).attribute(
+                xs[0], target=target, additional_forward_args=extra)
+            _write(acc, 0, sl, grads.norm(dim=-1))
+        else:
+            out = Saliency(setup.forward).attribute(xs if setup.is_tuple else xs[0], target=target,
+                                                    abs=opts.get("abs", True), additional_forward_args=extra)
+            for i, a in enumerate(out if setup.is_tuple else (out,)):
+                _write(acc, i, sl, a)
+        acc.computed[sl] = True
+        acc.done = sl.stop
+        yield
+
+
+def deeplift(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    from captum.attr import DeepLift, LayerDeepLift
+
+    layer = setup.layer
+    for sl in Sizer(setup.n, opts.get("batch_size")):
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        bs = chunk_baselines(setup, sl)
+        if layer is not None:
+            out = LayerDeepLift(setup.forward, layer).attribute(xs[0], baselines=bs[0], target=target,
+                                                               additional_forward_args=extra)
+            _write(acc, 0, sl, out.sum(dim=-1))
+        else:
+            out = DeepLift(setup.forward).attribute(xs if setup.is_tuple else xs[0],
+                                                    baselines=bs if setup.is_tuple else bs[0], target=target,
+                                                    additional_forward_args=extra)
+            for i, a in enumerate(out if setup.is_tuple else (out,)):
+                _write(acc, i, sl, a)
+        acc.computed[sl] = True
+        acc.done = sl.stop
+        yield
+
+
+def grad_cam(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    from captum.attr import LayerAttribution, LayerGradCam
+
+    image = setup.kinds.index("image")
+    height, width = setup.inputs[image].shape[2:]
+    cam = LayerGradCam(setup.forward, setup.layer)
+    for sl in Sizer(setup.n, opts.get("batch_size")):
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        out = cam.attribute(xs if setup.is_tuple else xs[0], target=target, additional_forward_args=extra,
+                            relu_attributions=opts.get("relu", True))
+        if out.dim() != 4:
+            raise ValueError(f"grad_cam: layer {setup.layer_name!r} gives attributions of shape {tuple(out.shape)}; "
+                             "choose a convolutional layer with output (N, C, h, w)")
+        up = LayerAttribution.interpolate(out, (height, width), interpolate_mode=opts.get("interpolate", "bilinear"))
+        _write(acc, image, sl, up)
+        acc.computed[sl] = True
+        acc.done = sl.stop
+        yield
+
+
+# ------------------------------------------------------------------------------- sharpen over steps
+def _ig_plan(setup: Setup, opts: dict[str, Any]) -> tuple[list[float], list[float], list[list[int]], int]:
+    from captum.attr._utils.approximation_methods import approximation_parameters
+
+    n_steps = int(opts.get("n_steps", 50))
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be at least 1; got {n_steps}")
+    sizes_fn, alphas_fn = approximation_parameters(opts.get("ig_method", "gausslegendre"))
+    sizes, alphas = list(sizes_fn(n_steps)), list(alphas_fn(n_steps))
+    chunks = max(1, min(n_steps, int(opts.get("step_chunks", 5))))
+    subsets = [list(range(j, n_steps, chunks)) for j in range(chunks)]
+    per_pass = max(1, int(opts.get("internal_batch_size") or 1024) // math.ceil(n_steps / chunks))
+    batch = min(setup.n, opts.get("batch_size") or per_pass)
+    return sizes, alphas, subsets, batch
+
+
+def integrated_gradients(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    from captum.attr import IntegratedGradients, LayerIntegratedGradients
+
+    sizes, alphas, subsets, batch = _ig_plan(setup, opts)
+    total_weight = float(sum(sizes))
+    acc.total, acc.unit = len(subsets) * math.ceil(setup.n / batch), "steps"
+    acc.delta = np.full(setup.n, np.nan)
+    acc.base = np.full(setup.n, np.nan)
+    lig = LayerIntegratedGradients(setup.forward, setup.layer) if setup.layer is not None else None
+    ig = lig.ig if lig is not None else IntegratedGradients(setup.forward)
+    for start in range(0, setup.n, batch):
+        sl = slice(start, min(setup.n, start + batch))
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        bs = tuple(b.expand(sl.stop - sl.start, *b.shape[1:]) for b in chunk_baselines(setup, sl))
+        end_out = _target_out(setup.forward, xs, extra, target)
+        start_out = _target_out(setup.forward, bs, extra, target)
+        acc.base[sl] = _np(start_out)
+        if lig is not None:
+            points, points_base, call_extra = _layer_points(lig, setup, xs, bs, extra)
+        else:
+            points, points_base, call_extra = xs, bs, extra
+        total: list[Any] | None = None
+        weight = 0.0
+        for subset in subsets:
+            part = ig._attribute(points, points_base, target=target, additional_forward_args=call_extra,
+                                 n_steps=len(subset), method="gausslegendre",
+                                 step_sizes_and_alphas=([sizes[i] for i in subset], [alphas[i] for i in subset]))
+            total = list(part) if total is None else [t + p for t, p in zip(total, part, strict=True)]
+            weight += sum(sizes[i] for i in subset)
+            scale = total_weight / weight if weight < total_weight * (1 - 1e-9) else 1.0
+            estimate = [t * scale for t in total]
+            if lig is not None:
+                estimate = [estimate[0].sum(dim=-1)]
+            for i, a in enumerate(estimate):
+                _write(acc, i, sl, a)
+            summed = sum(a.reshape(a.shape[0], -1).sum(dim=1) for a in estimate)
+            acc.delta[sl] = _np(summed - (end_out - start_out))
+            acc.done += 1
+            acc.computed[sl] = weight >= total_weight * (1 - 1e-9) or subset is subsets[-1]
+            yield
+
+
+def _layer_points(lig: Any, setup: Setup, xs: tuple[Any, ...], bs: tuple[Any, ...], extra: Any) -> tuple[Any, Any, Any]:
+    """What ``LayerIntegratedGradients.attribute`` integrates over: the layer's output for the inputs and
+    the baselines; its gradient function replaces the layer's output by the path points."""
+    import torch
+    from captum._utils.gradient import _forward_layer_eval
+
+    layer_in = _forward_layer_eval(setup.forward, xs, setup.layer, additional_forward_args=extra)
+    layer_base = _forward_layer_eval(setup.forward, bs, setup.layer, additional_forward_args=extra)
+    layer_in = tuple(layer_in) if isinstance(layer_in, (tuple, list)) else (layer_in,)
+    layer_base = tuple(layer_base) if isinstance(layer_base, (tuple, list)) else (layer_base,)
+    cumsum = torch.cumsum(torch.IntTensor([0, len(layer_in)]), dim=0)
+    lig.ig.gradient_func = lig._make_gradient_func(cumsum, False, None)
+    return layer_in, layer_base, (xs + extra) if extra is not None else xs
+
+
+# ------------------------------------------------------------------------------- sharpen over samples
+def smoothgrad(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    import torch
+    from captum.attr import Saliency
+
+    nt_samples = int(opts.get("nt_samples", 16))
+    chunk = max(1, min(nt_samples, int(opts.get("sample_chunk") or max(1, nt_samples // 4))))
+    nt_type = opts.get("nt_type", "smoothgrad")
+    if nt_type not in ("smoothgrad", "smoothgrad_sq", "vargrad"):
+        raise ValueError(f"nt_type must be 'smoothgrad', 'smoothgrad_sq' or 'vargrad'; got {nt_type!r}")
+    stdevs = _stdevs(setup, opts.get("stdevs"))
+    generator = _generator(opts.get("random_state"))
+    batch = min(setup.n, opts.get("batch_size") or setup.n)
+    parts = [chunk] * (nt_samples // chunk) + ([nt_samples % chunk] if nt_samples % chunk else [])
+    acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "noise samples"
+    sal = Saliency(setup.forward)
+    for start in range(0, setup.n, batch):
+        sl = slice(start, min(setup.n, start + batch))
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        sums: list[Any] | None = None
+        squares: list[Any] | None = None
+        seen = 0
+        for k in parts:
+            noisy = tuple(_noisy(torch, x, s, k, generator).requires_grad_() for x, s in zip(xs, stdevs, strict=True))
+            t = None if target is None else target.repeat_interleave(k)
+            e = None if extra is None else tuple(
+                a.repeat_interleave(k, dim=0) if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == len(xs[0])
+                else a for a in extra)
+            out = sal.attribute(noisy if setup.is_tuple else noisy[0], target=t, abs=opts.get("abs", True),
+                                additional_forward_args=e)
+            out = out if setup.is_tuple else (out,)
+            shaped = [a.view(len(xs[0]), k, *a.shape[1:]) for a in out]
+            s1, s2 = [a.sum(dim=1) for a in shaped], [(a * a).sum(dim=1) for a in shaped]
+            sums = s1 if sums is None else [a + b for a, b in zip(sums, s1, strict=True)]
+            squares = s2 if squares is None else [a + b for a, b in zip(squares, s2, strict=True)]
+            seen += k
+            for i, (s, q) in enumerate(zip(sums, squares, strict=True)):
+                mean, mean_sq = s * (1 / seen), q * (1 / seen)
+                value = {"smoothgrad": mean, "smoothgrad_sq": mean_sq}.get(nt_type, mean_sq - mean**2)
+                _write(acc, i, sl, value)
+            acc.done += 1
+            acc.computed[sl] = seen == nt_samples
+            yield
+
+
+def _stdevs(setup: Setup, stdevs: Any) -> tuple[float, ...]:
+    """Noise level per input: given (a float or one per input), else 15% of each input's value range."""
+    if stdevs is None:
+        return tuple(max(1e-6, 0.15 * float(x.max() - x.min())) for x in setup.inputs)
+    values = stdevs if isinstance(stdevs, (tuple, list)) else (stdevs,) * len(setup.inputs)
+    if len(values) != len(setup.inputs):
+        raise ValueError(f"stdevs has {len(values)} entries for {len(setup.inputs)} inputs")
+    return tuple(float(v) for v in values)
+
+
+def _generator(random_state: Any) -> Any:
+    import torch
+
+    if random_state is None:
+        return None
+    return torch.Generator().manual_seed(int(random_state))
+
+
+def _noisy(torch: Any, x: Any, stdev: float, k: int, generator: Any) -> Any:
+    """As ``NoiseTunnel._add_noise_to_input``: the same shape of draws from the same kind of call."""
+    expanded = (x.shape[0] * k, *x.shape[1:])
+    std = torch.tensor(stdev, device=x.device).repeat(expanded)
+    noise = torch.normal(0, std, generator=generator) if generator is not None else torch.normal(0, std)
+    return x.repeat_interleave(k, dim=0) + noise
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Seed torch's and numpy's global generators (Captum draws from them) and restore them after."""
+    if seed is None:
+        yield
+        return
+    import torch
+
+    np_state = np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(np_state)
+
+
+def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
+    from captum.attr import GradientShap, LayerGradientShap
+
+    n_samples = int(opts.get("n_samples", 20))
+    chunk = max(1, min(n_samples, int(opts.get("sample_chunk") or max(1, n_samples // 4))))
+    stdevs = float(opts.get("stdevs") or 0.0)
+    seed = opts.get("random_state")
+    batch = min(setup.n, opts.get("batch_size") or setup.n)
+    parts = [chunk] * (n_samples // chunk) + ([n_samples % chunk] if n_samples % chunk else [])
+    acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "samples"
+    layer = setup.layer
+    method = LayerGradientShap(setup.forward, layer) if layer is not None else GradientShap(setup.forward)
+    calls = 0
+    for start in range(0, setup.n, batch):
+        sl = slice(start, min(setup.n, start + batch))
+        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        target = targets.chunk(sl, xs, extra)
+        total: list[Any] | None = None
+        seen = 0
+        for k in parts:
+            with seeded(None if seed is None else int(seed) + calls):
+                out = method.attribute(xs if setup.is_tuple else xs[0],
+                                       baselines=setup.baselines if setup.is_tuple else setup.baselines[0],
+                                       n_samples=k, stdevs=stdevs, target=target, additional_forward_args=extra)
+            calls += 1
+            out = out if setup.is_tuple else (out,)
+            if layer is not None:
+                out = (out[0].sum(dim=-1),)
+            total = [a * k for a in out] if total is None else [t + a * k for t, a in zip(total, out, strict=True)]
+            seen += k
+            for i, a in enumerate(total):
+                _write(acc, i, sl, a * (1 / seen))
+            acc.done += 1
+            acc.computed[sl] = seen == n_samples
+            yield

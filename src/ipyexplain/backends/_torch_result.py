@@ -1,0 +1,178 @@
+"""Attributions -> ``shap.Explanation``, with what shap has no field for in :class:`AttributionInfo`.
+
+Layouts (DESIGN.md: the Explanation is the one exchange type):
+
+- images ``(N, C, H, W)`` -> ``values`` and ``data`` as ``(N, H, W, C)`` (Grad-CAM: ``C == 1``);
+- token ids ``(N, T)`` -> ``values`` ``(N, T)`` (summed over the embedding; saliency: its L2 norm),
+  ``data`` the token strings ``(N, T)``, ``feature_names`` the tokens of a single sentence;
+- tabular ``(N, F)`` -> ``values`` ``(N, F)`` with ``feature_names``;
+- several inputs -> one Explanation *per input* (:func:`parts_of`), and the returned Explanation
+  gives each input's **share** of the total |attribution| per sample (``N x inputs``, rows sum to 1;
+  ``feature_names`` the input names), which ImportanceBars draws. The signed sum per input is in
+  ``AttributionInfo.totals``.
+
+Values not computed yet (a stream part-way) are NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shap
+
+from ..explanation import STATS_ATTRIBUTE, ExplanationStats
+from ._torch_inputs import Setup
+from ._torch_methods import Accum
+
+INFO_ATTRIBUTE = "ipyexplain_attribution"
+COMPLETE_METHODS = {"integrated_gradients", "deeplift", "gradient_shap"}
+
+
+@dataclass(frozen=True)
+class AttributionInfo:
+    """Side information of a Captum attribution (``explanation.ipyexplain_attribution``).
+
+    Attributes
+    ----------
+    method : str
+        The canonical method name (``"integrated_gradients"``, ``"grad_cam"``, ...).
+    kind : str
+        ``"image"``, ``"tokens"``, ``"tabular"``, ``"array"``, or ``"multi"`` for several inputs.
+    input_names : tuple of str
+    targets : ndarray or None
+        The class index each sample's attribution explains (-1: not decided yet); None for a
+        single-output model.
+    target_names : list of str or None
+        Class names, when given.
+    layer : str or None
+        The layer Grad-CAM explains, or the embedding token ids go through.
+    delta : ndarray or None
+        Integrated gradients' convergence delta per sample: sum of attributions minus
+        (f(input) - f(baseline)), of the estimate so far.
+    computed : ndarray of bool
+        Which samples' values are final.
+    done, total : int
+        Progress in ``unit`` (``"steps"``, ``"samples"``, ``"windows"``, ...).
+    partial : bool
+        True while streaming (or when cancelled).
+    parts : dict or None
+        Several inputs: one Explanation per input name.
+    totals : ndarray or None
+        Several inputs: signed sum of each input's attributions, ``N x inputs``.
+    """
+
+    method: str
+    kind: str
+    input_names: tuple[str, ...]
+    targets: np.ndarray | None
+    target_names: list[str] | None
+    layer: str | None
+    delta: np.ndarray | None
+    computed: np.ndarray
+    done: int
+    total: int
+    unit: str
+    partial: bool
+    parts: dict[str, shap.Explanation] | None = None
+    totals: np.ndarray | None = None
+
+
+def info_of(explanation: Any) -> AttributionInfo | None:
+    found = getattr(explanation, INFO_ATTRIBUTE, None)
+    return found if isinstance(found, AttributionInfo) else None
+
+
+def parts_of(explanation: Any) -> dict[str, shap.Explanation]:
+    """The per-input Explanations of a multi-input attribution (``{name: explanation}``); a single-input
+    attribution is its own only part."""
+    info = info_of(explanation)
+    if info is not None and info.parts is not None:
+        return dict(info.parts)
+    name = info.input_names[0] if info is not None else "inputs"
+    return {name: explanation}
+
+
+def token_strings(ids: np.ndarray, tokens: Any = None, vocab: Any = None, tokenizer: Any = None) -> np.ndarray:
+    """Token strings ``(N, T)`` for token ids: given ``tokens``, else from a vocabulary or tokenizer, else the ids."""
+    n, t = ids.shape
+    if tokens is not None:
+        rows = [tokens] if tokens and isinstance(tokens[0], str) else list(tokens)
+        if len(rows) != n or any(len(r) != t for r in rows):
+            raise ValueError(f"tokens must give {t} strings for each of the {n} sequences")
+        return np.array([[str(s) for s in r] for r in rows], dtype=object)
+    if tokenizer is not None:
+        return np.array([tokenizer.convert_ids_to_tokens([int(i) for i in row]) for row in ids], dtype=object)
+    if vocab is not None:
+        lookup = vocab if isinstance(vocab, Mapping) else dict(enumerate(vocab))
+        if lookup and isinstance(next(iter(lookup)), str):  # token -> id: invert
+            lookup = {v: k for k, v in lookup.items()}
+        return np.array([[str(lookup.get(int(i), f"[{int(i)}]")) for i in row] for row in ids], dtype=object)
+    return np.array([[str(int(i)) for i in row] for row in ids], dtype=object)
+
+
+def _layout(values: np.ndarray, kind: str) -> np.ndarray:
+    """A copy in the Explanation's layout (the accumulator goes on changing after a partial is yielded)."""
+    if kind == "image" and values.ndim == 4:
+        return np.array(values.transpose(0, 2, 3, 1), order="C", copy=True)
+    return values.copy()
+
+
+def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_names: Sequence[str] | None,
+          method: str, base: np.ndarray | None) -> shap.Explanation:
+    kind = setup.kinds[i]
+    x = setup.inputs[i].detach().cpu().numpy()
+    values = _layout(acc.values[i], kind)
+    if kind == "tokens":
+        data: Any = tokens
+        names = list(tokens[0]) if tokens is not None and len(tokens) == 1 else None
+    else:
+        data = _layout(x.astype(np.float32, copy=False), kind)
+        names = None
+        if kind == "tabular":
+            names = list(feature_names) if feature_names is not None else [f"feature {j}" for j in range(x.shape[1])]
+            if len(names) != x.shape[1]:
+                raise ValueError(f"{len(names)} feature_names for {x.shape[1]} features of {setup.names[i]}")
+    return shap.Explanation(values=values, base_values=base, data=data, feature_names=names)
+
+
+def build(setup: Setup, acc: Accum, *, method: str, partial: bool, tokens: np.ndarray | None,
+          feature_names: Any, target_names: list[str] | None) -> shap.Explanation:
+    """The Explanation of the attribution so far (see the module docstring)."""
+    base = acc.base.copy() if acc.base is not None and method in COMPLETE_METHODS else None
+    multi = len(setup.inputs) > 1
+    if multi and isinstance(feature_names, Mapping):
+        names_of = [feature_names.get(n) for n in setup.names]
+    else:
+        names_of = [feature_names if not multi else None] * len(setup.inputs)
+    parts = [_part(setup, acc, i, tokens, names_of[i], method, base) for i in range(len(setup.inputs))]
+    info_args = dict(
+        method=method, input_names=setup.names, targets=None if acc.targets is None else acc.targets.copy(),
+        target_names=target_names, layer=setup.layer_name,
+        delta=None if acc.delta is None else acc.delta.copy(), computed=acc.computed.copy(), done=acc.done,
+        total=acc.total, unit=acc.unit, partial=partial,
+    )
+    if not multi:
+        explanation = parts[0]
+        info = AttributionInfo(kind=setup.kinds[0], **info_args)  # type: ignore[arg-type]
+    else:
+        totals = np.stack([np.nansum(v.reshape(v.shape[0], -1), axis=1) for v in acc.values], axis=1)
+        flat = [np.abs(v.reshape(v.shape[0], -1)) for v in acc.values]
+        mass = np.stack([np.nansum(v, axis=1) for v in flat], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = mass / mass.sum(axis=1, keepdims=True)
+        # An input the method does not attribute (Grad-CAM explains the image only) has no share.
+        unattributed = np.stack([np.isnan(v).all(axis=1) for v in flat], axis=1)
+        shares[unattributed] = np.nan
+        totals[unattributed] = np.nan
+        shares[~acc.computed] = np.nan
+        explanation = shap.Explanation(values=shares, base_values=None, data=None, feature_names=list(setup.names))
+        info = AttributionInfo(kind="multi", parts=dict(zip(setup.names, parts, strict=True)), totals=totals,
+                               **info_args)  # type: ignore[arg-type]
+        for part in parts:
+            setattr(part, INFO_ATTRIBUTE, info)
+    setattr(explanation, INFO_ATTRIBUTE, info)
+    setattr(explanation, STATS_ATTRIBUTE, ExplanationStats(method, acc.done, None, partial))
+    return explanation

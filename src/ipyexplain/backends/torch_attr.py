@@ -1,0 +1,182 @@
+"""Captum attributions of a torch model, streamed: saliency, integrated gradients, SmoothGrad, Grad-CAM,
+occlusion, gradient SHAP and DeepLIFT, on images, token ids, tabular tensors and multi-input models.
+
+``stream(model, inputs, method=..., target=...)`` checks everything in the caller's thread, then yields
+:class:`~ipyexplain._jobs.Partial` results whose ``result`` is a ``shap.Explanation`` that sharpens
+(integrated gradients over quadrature steps, SmoothGrad and gradient SHAP over noise samples) or fills in
+(occlusion window by window, the other methods sample by sample); see ``_torch_methods``. The final
+numbers are Captum's on the same inputs (the unit tests call Captum directly to check).
+Layouts of the Explanation, and the side information in ``explanation.ipyexplain_attribution``
+(targets, IG's convergence delta, per-input parts and shares): see ``_torch_result``.
+
+``job(...)`` runs the stream in a background :class:`~ipyexplain._jobs.Job`; ``compute(...)`` blocks and
+returns the final Explanation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import shap
+
+from .._jobs import Job, Partial
+from . import run_to_end, start_job
+from ._torch_inputs import METHODS, Setup, canonical_method, eval_mode, prepare, resolve_targets
+from ._torch_methods import (
+    Accum,
+    Targets,
+    deeplift,
+    grad_cam,
+    gradient_shap,
+    integrated_gradients,
+    saliency,
+    smoothgrad,
+)
+from ._torch_occlusion import occlusion, window_count
+from ._torch_result import AttributionInfo, build, info_of, parts_of, token_strings
+
+__all__ = ["METHODS", "AttributionInfo", "compute", "info_of", "job", "parts_of", "stream"]
+
+_COMMON = {"target", "layer", "baselines", "additional_forward_args", "input_names", "feature_names", "tokens",
+           "vocab", "tokenizer", "class_names", "batch_size"}
+#: Options of each method (besides the common ones), with Captum's names where Captum has them.
+OPTIONS: dict[str, set[str]] = {
+    "saliency": {"abs"},
+    "integrated_gradients": {"n_steps", "ig_method", "step_chunks", "internal_batch_size"},
+    "smoothgrad": {"nt_samples", "nt_type", "stdevs", "sample_chunk", "random_state", "abs"},
+    "grad_cam": {"relu", "interpolate"},
+    "occlusion": {"sliding_window_shapes", "strides", "perturbations_per_eval"},
+    "gradient_shap": {"n_samples", "stdevs", "sample_chunk", "random_state"},
+    "deeplift": set(),
+}
+_RUNNERS: dict[str, Callable[..., Iterator[None]]] = {
+    "saliency": saliency, "integrated_gradients": integrated_gradients, "smoothgrad": smoothgrad,
+    "grad_cam": grad_cam, "occlusion": occlusion, "gradient_shap": gradient_shap, "deeplift": deeplift,
+}
+
+
+def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", target: Any = None,
+           **options: Any) -> Iterator[Partial[shap.Explanation]]:
+    """Attributions of ``model``'s ``target`` output to ``inputs``, yielded as they sharpen or fill in.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Returns ``(N, classes)`` scores or ``(N,)``; a Hugging Face style output's ``.logits`` is used.
+        A model in training mode is switched to eval for the attribution (with a warning) and restored.
+    inputs : tensor, numpy array, tuple/list or dict of them
+        ``(N, C, H, W)`` images, ``(N, F)`` features, ``(N, T)`` integer token ids (through the
+        embedding ``layer``), or one of each per model input (a dict names them).
+    method : str
+        One of ``saliency``, ``integrated_gradients`` (``ig``), ``smoothgrad``, ``grad_cam``,
+        ``occlusion``, ``gradient_shap``, ``deeplift``.
+    target : int, sequence of int, "predicted" or None
+        The output explained: one class for all samples, one per sample, or (default) each sample's
+        predicted class; None for a single-output model.
+    layer : str or nn.Module, optional
+        Grad-CAM's layer (default: the last ``Conv2d``) or, for token ids, the embedding layer
+        (default: the first ``nn.Embedding``). A dotted name from ``model.named_modules()``.
+    baselines : scalar, tensor or one per input, optional
+        The reference input (default zeros; for token ids, the id 0). Gradient SHAP draws from them.
+    additional_forward_args : optional
+        Passed to the model after the inputs (e.g. an attention mask), as in Captum.
+    input_names, feature_names, tokens, vocab, tokenizer, class_names : optional
+        Labels: input names (multi-input), tabular feature names (a dict per input name for several
+        inputs), the token strings (or a vocabulary / HF tokenizer to look them up), class names.
+    batch_size : int, optional
+        Samples per model call (default: sized to ~0.2 s per call, first call one sample).
+    n_steps, ig_method, step_chunks, internal_batch_size
+        Integrated gradients: quadrature points (50), Captum's approximation method
+        (``"gausslegendre"``), how many sharpening stages (5), rows per model call (1024).
+    nt_samples, nt_type, stdevs, sample_chunk, random_state
+        SmoothGrad: noisy samples (16), ``smoothgrad``/``smoothgrad_sq``/``vargrad``, noise level
+        (default 15% of each input's range), samples per stage, seed.
+    n_samples, stdevs, sample_chunk, random_state
+        Gradient SHAP (20 samples, no noise by default).
+    relu, interpolate
+        Grad-CAM: ReLU on the map (True, as in the paper), upsampling mode (``"bilinear"``).
+    sliding_window_shapes, strides, perturbations_per_eval
+        Occlusion: window (default: all channels x an eighth of each side for images, one cell
+        otherwise), strides (default half the default window; 1 with a given window, as Captum),
+        windows per model call (16).
+    """
+    name = canonical_method(method)
+    allowed = _COMMON | OPTIONS[name]
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))} for method {name!r}; "
+                        f"valid options: {', '.join(sorted(allowed))}")
+    model_was_training = bool(getattr(model, "training", False))
+    with eval_mode(model, warn=True) if hasattr(model, "eval") else contextlib.nullcontext():
+        setup = prepare(model, inputs, method=name, layer=options.get("layer"), baselines=options.get("baselines"),
+                        additional_forward_args=options.get("additional_forward_args"),
+                        input_names=options.get("input_names"))
+        resolved = resolve_targets(setup, target)
+    batch_size = options.get("batch_size")
+    if batch_size is not None and int(batch_size) < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    if name == "occlusion":
+        window_count(setup, options)  # checks windows and strides now
+    tokens = None
+    if setup.kinds[0] == "tokens":
+        tokens = token_strings(setup.inputs[0].cpu().numpy(), options.get("tokens"), options.get("vocab"),
+                               options.get("tokenizer"))
+    class_names = options.get("class_names")
+    if class_names is not None:
+        class_names = [str(c) for c in class_names]
+        if setup.n_outputs and len(class_names) != setup.n_outputs:
+            raise ValueError(f"{len(class_names)} class_names for a model with {setup.n_outputs} outputs")
+    return _run(setup, name, resolved, options, tokens, class_names, model_was_training)
+
+
+def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:
+    shapes = []
+    for x, kind in zip(setup.inputs, setup.kinds, strict=True):
+        if method == "grad_cam" and kind == "image":
+            shapes.append((x.shape[0], 1, *x.shape[2:]))
+        else:
+            shapes.append(tuple(x.shape) if kind != "tokens" else tuple(x.shape[:2]))
+    return shapes
+
+
+def _run(setup: Setup, method: str, resolved: Any, options: dict[str, Any], tokens: np.ndarray | None,
+         class_names: list[str] | None, was_training: bool) -> Iterator[Partial[shap.Explanation]]:
+    targets = Targets(setup, resolved)
+    acc = Accum(values=[np.full(s, np.nan, dtype=np.float32) for s in _shapes(setup, method)],
+                computed=np.zeros(setup.n, dtype=bool), targets=targets.known, total=setup.n)
+    opts = {k: v for k, v in options.items() if k in OPTIONS[method] or k == "batch_size"}
+    model = setup.model
+    model.eval()
+    try:
+        for _ in _RUNNERS[method](setup, targets, acc, opts):
+            acc.targets = targets.known
+            finished = bool(acc.computed.all()) and acc.done >= acc.total
+            yield Partial(_explanation(setup, acc, method, not finished, tokens, options, class_names),
+                          acc.done, acc.total)
+    finally:
+        if was_training:
+            model.train()
+
+
+def _explanation(setup: Setup, acc: Accum, method: str, partial: bool, tokens: np.ndarray | None,
+                 options: dict[str, Any], class_names: list[str] | None) -> shap.Explanation:
+    return build(setup, acc, method=method, partial=partial, tokens=tokens,
+                 feature_names=options.get("feature_names"), target_names=class_names)
+
+
+def job(model: Any, inputs: Any, **options: Any) -> Job[shap.Explanation]:
+    """:func:`stream` running in a background :class:`~ipyexplain._jobs.Job`."""
+    method = canonical_method(options.get("method", "integrated_gradients"))
+    return start_job(stream(model, inputs, **options), name=f"{method.replace('_', ' ')} attribution")
+
+
+def compute(model: Any, inputs: Any, **options: Any) -> shap.Explanation:
+    """The blocking form of :func:`stream`: the final attribution."""
+    return run_to_end(stream(model, inputs, **options))
+
+
+def method_names() -> Sequence[str]:
+    return list(METHODS)
