@@ -96,7 +96,7 @@ def test_saliency_ig_deeplift_gradcam_equal_captum(cnn):
 def test_occlusion_equals_captum_and_fills_window_by_window(cnn):
     model, x = cnn
     parts = list(ta.stream(model, x, method="occlusion", target=0, sliding_window_shapes=(1, 3, 3),
-                           strides=(1, 2, 2), perturbations_per_eval=4))
+                           strides=(1, 2, 2), perturbations_per_eval=4, min_interval=0))
     ref = captum_attr.Occlusion(model).attribute(x, target=0, sliding_window_shapes=(1, 3, 3), strides=(1, 2, 2))
     np.testing.assert_allclose(parts[-1].result.values, nhwc(ref), **TOL)
     assert parts[-1].total == 16 and [p.done for p in parts] == [4, 8, 12, 16]
@@ -107,7 +107,7 @@ def test_occlusion_equals_captum_and_fills_window_by_window(cnn):
 
 def test_ig_sharpens_over_steps(cnn):
     model, x = cnn
-    parts = list(ta.stream(model, x, method="ig", target=1, n_steps=32, step_chunks=4))
+    parts = list(ta.stream(model, x, method="ig", target=1, n_steps=32, step_chunks=4, min_interval=0))
     assert len(parts) == 4 and [p.done for p in parts] == [1, 2, 3, 4]
     final = parts[-1].result.values
     errors = [np.abs(p.result.values - final).mean() for p in parts]
@@ -123,7 +123,7 @@ def test_smoothgrad_and_gradient_shap_equal_captum_with_the_same_seed(cnn):
     ref = captum_attr.NoiseTunnel(captum_attr.Saliency(model)).attribute(
         x, target=1, nt_samples=8, nt_samples_batch_size=2, stdevs=0.3, nt_type="vargrad")
     parts = list(ta.stream(model, x, method="smoothgrad", target=1, nt_samples=8, sample_chunk=2, stdevs=0.3,
-                           random_state=3, nt_type="vargrad"))
+                           random_state=3, nt_type="vargrad", min_interval=0))
     np.testing.assert_allclose(parts[-1].result.values, nhwc(ref), **TOL)
     assert len(parts) == 4  # sharpens as noisy samples accumulate
 
@@ -216,6 +216,17 @@ def test_hugging_face_model_from_a_config():
     ref = ref.attribute(ids, baselines=torch.zeros_like(ids), target=2, n_steps=16)
     np.testing.assert_allclose(e.values, ref.sum(-1).detach().numpy(), rtol=1e-4, atol=1e-5)
     assert ta.info_of(e).layer == "bert.embeddings.word_embeddings"
+
+
+def test_partials_are_folded_to_at_most_one_per_min_interval(cnn):
+    model, x = cnn
+    every = list(ta.stream(model, x, method="occlusion", target=0, sliding_window_shapes=(1, 1, 1),
+                           perturbations_per_eval=1, min_interval=0))
+    folded = list(ta.stream(model, x, method="occlusion", target=0, sliding_window_shapes=(1, 1, 1),
+                            perturbations_per_eval=1, min_interval=60))
+    assert len(every) == 64 and len(folded) == 2  # the first piece, then the final result
+    assert folded[-1].done == folded[-1].total == 64 and not ta.info_of(folded[-1].result).partial
+    np.testing.assert_array_equal(folded[-1].result.values, every[-1].result.values)
 
 
 def test_job_streams_and_cancels(cnn):

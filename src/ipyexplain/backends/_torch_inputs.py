@@ -13,7 +13,7 @@ import contextlib
 import difflib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,7 @@ class Setup:
     layer_name: str | None
     n_outputs: int  # K, or 0 for a single-output model ((N,) or (N, 1))
     device: Any
+    cache: dict[Any, Any] = field(default_factory=dict)  # derived data made once (e.g. numpy copies of inputs)
 
     @property
     def n(self) -> int:

@@ -93,16 +93,17 @@ def chunk_baselines(setup: Setup, sl: slice) -> tuple[Any, ...]:
 class Sizer:
     """Samples per call: one first (the first result appears at once), then ~``target`` seconds' worth."""
 
-    def __init__(self, n: int, cap: int | None, target: float = 0.2) -> None:
-        self.n, self.cap, self.target = n, cap or 64, target
+    def __init__(self, n: int, opts: dict[str, Any], target: float = 0.2) -> None:
+        self.n, self.cap, self.target = n, int(opts.get("batch_size") or 64), target
+        self.blocking = bool(opts.get("blocking"))  # nobody watches: full chunks from the start
         self.per: float | None = None
         self.start = 0
 
     def __iter__(self) -> Iterator[slice]:
         while self.start < self.n:
             size = 1 if self.per is None else int(max(1, min(self.cap, self.target / max(self.per, 1e-9))))
-            if self.per is None and self.cap >= self.n and self.n <= 4:
-                size = self.n  # a handful of samples: one call, as Captum would
+            if self.blocking or (self.per is None and self.cap >= self.n and self.n <= 4):
+                size = self.cap  # blocking, or a handful of samples: one call, as Captum would
             sl = slice(self.start, min(self.n, self.start + size))
             began = time.perf_counter()
             yield sl
@@ -141,7 +142,7 @@ def saliency(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     from captum.attr import LayerGradientXActivation, Saliency
 
     layer = setup.layer
-    for sl in Sizer(setup.n, opts.get("batch_size")):
+    for sl in Sizer(setup.n, opts):
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         if layer is not None:  # token ids: the gradient at the embedding output, its L2 norm per token
@@ -162,7 +163,7 @@ def deeplift(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     from captum.attr import DeepLift, LayerDeepLift
 
     layer = setup.layer
-    for sl in Sizer(setup.n, opts.get("batch_size")):
+    for sl in Sizer(setup.n, opts):
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         bs = chunk_baselines(setup, sl)
@@ -187,7 +188,7 @@ def grad_cam(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     image = setup.kinds.index("image")
     height, width = setup.inputs[image].shape[2:]
     cam = LayerGradCam(setup.forward, setup.layer)
-    for sl in Sizer(setup.n, opts.get("batch_size")):
+    for sl in Sizer(setup.n, opts):
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         out = cam.attribute(xs if setup.is_tuple else xs[0], target=target, additional_forward_args=extra,

@@ -120,16 +120,25 @@ def _layout(values: np.ndarray, kind: str) -> np.ndarray:
     return values.copy()
 
 
+def _data(setup: Setup, i: int) -> np.ndarray:
+    """Input ``i`` as numpy in the Explanation's layout, made once (it does not change while streaming)."""
+    cached = setup.cache.get(("data", i))
+    if cached is None:
+        x = setup.inputs[i].detach().cpu().numpy().astype(np.float32, copy=False)
+        cached = setup.cache[("data", i)] = _layout(x, setup.kinds[i])
+    return cached
+
+
 def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_names: Sequence[str] | None,
           method: str, base: np.ndarray | None) -> shap.Explanation:
     kind = setup.kinds[i]
-    x = setup.inputs[i].detach().cpu().numpy()
+    x = setup.inputs[i]
     values = _layout(acc.values[i], kind)
     if kind == "tokens":
         data: Any = tokens
         names = list(tokens[0]) if tokens is not None and len(tokens) == 1 else None
     else:
-        data = _layout(x.astype(np.float32, copy=False), kind)
+        data = _data(setup, i)
         names = None
         if kind == "tabular":
             names = list(feature_names) if feature_names is not None else [f"feature {j}" for j in range(x.shape[1])]

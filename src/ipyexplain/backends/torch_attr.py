@@ -16,6 +16,7 @@ returns the final Explanation.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -59,7 +60,7 @@ _RUNNERS: dict[str, Callable[..., Iterator[None]]] = {
 
 
 def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", target: Any = None,
-           **options: Any) -> Iterator[Partial[shap.Explanation]]:
+           min_interval: float = 0.05, **options: Any) -> Iterator[Partial[shap.Explanation]]:
     """Attributions of ``model``'s ``target`` output to ``inputs``, yielded as they sharpen or fill in.
 
     Parameters
@@ -88,6 +89,9 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
         inputs), the token strings (or a vocabulary / HF tokenizer to look them up), class names.
     batch_size : int, optional
         Samples per model call (default: sized to ~0.2 s per call, first call one sample).
+    min_interval : float
+        Seconds between two partial results at least (pieces finished sooner are folded into the next
+        one, so building Explanations costs little however fast the pieces are); 0 yields every piece.
     n_steps, ig_method, step_chunks, internal_batch_size
         Integrated gradients: quadrature points (50), Captum's approximation method
         (``"gausslegendre"``), how many sharpening stages (5), rows per model call (1024).
@@ -129,7 +133,9 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
         class_names = [str(c) for c in class_names]
         if setup.n_outputs and len(class_names) != setup.n_outputs:
             raise ValueError(f"{len(class_names)} class_names for a model with {setup.n_outputs} outputs")
-    return _run(setup, name, resolved, options, tokens, class_names, model_was_training)
+    if min_interval < 0:
+        raise ValueError(f"min_interval must be >= 0 seconds; got {min_interval}")
+    return _run(setup, name, resolved, options, tokens, class_names, model_was_training, float(min_interval))
 
 
 def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:
@@ -143,19 +149,24 @@ def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:
 
 
 def _run(setup: Setup, method: str, resolved: Any, options: dict[str, Any], tokens: np.ndarray | None,
-         class_names: list[str] | None, was_training: bool) -> Iterator[Partial[shap.Explanation]]:
+         class_names: list[str] | None, was_training: bool, min_interval: float) -> Iterator[Partial[shap.Explanation]]:
     targets = Targets(setup, resolved)
     acc = Accum(values=[np.full(s, np.nan, dtype=np.float32) for s in _shapes(setup, method)],
                 computed=np.zeros(setup.n, dtype=bool), targets=targets.known, total=setup.n)
     opts = {k: v for k, v in options.items() if k in OPTIONS[method] or k == "batch_size"}
+    opts["blocking"] = min_interval == float("inf")
     model = setup.model
     model.eval()
+    last = float("-inf")
     try:
         for _ in _RUNNERS[method](setup, targets, acc, opts):
-            acc.targets = targets.known
             finished = bool(acc.computed.all()) and acc.done >= acc.total
+            if not finished and time.monotonic() - last < min_interval:
+                continue  # folded into the next partial result
+            acc.targets = targets.known
             yield Partial(_explanation(setup, acc, method, not finished, tokens, options, class_names),
                           acc.done, acc.total)
+            last = time.monotonic()
     finally:
         if was_training:
             model.train()
@@ -174,8 +185,8 @@ def job(model: Any, inputs: Any, **options: Any) -> Job[shap.Explanation]:
 
 
 def compute(model: Any, inputs: Any, **options: Any) -> shap.Explanation:
-    """The blocking form of :func:`stream`: the final attribution."""
-    return run_to_end(stream(model, inputs, **options))
+    """The blocking form of :func:`stream`: the final attribution (no partial results are built)."""
+    return run_to_end(stream(model, inputs, min_interval=float("inf"), **options))
 
 
 def method_names() -> Sequence[str]:
