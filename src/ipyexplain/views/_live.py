@@ -59,7 +59,10 @@ class LiveView(View):
         if not isinstance(job, Job):
             raise TypeError(f"job must be an ipyexplain Job; got {type(job).__name__}")
         self._jobs[key] = job
-        job.observe(lambda j, k=key: self._on_job(j, k))
+        def listener(j: Job[Any], k: Any = key) -> None:
+            self._on_job(j, k)
+
+        job.observe(listener)
         self._on_job(job, key)
 
     def cancel(self) -> None:
