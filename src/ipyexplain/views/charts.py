@@ -121,10 +121,16 @@ def fmt(v: float, digits: int = 3) -> str:
 
 
 # bqplot's dark palette draws titles and axis labels in orange; ours follow the JupyterLab theme's text colours.
+# A bqplot interaction (PanZoom) covers the marks and would swallow their hover tooltips: in the monitor it
+# only takes the mouse while the "zoom / pan" toggle is pressed (a class the browser sets, no kernel needed).
 STYLE = """<style>
 .ipx-chart { --bq-content-font-color: var(--jp-ui-font-color1, #333);
   --bq-axislabel-fill: var(--jp-ui-font-color1, #333); --bq-mainheading-fill: var(--jp-ui-font-color0, #111); }
 .ipx-chart .mainheading { font-weight: 600; }
+.ipx-monitor-chart path.line, .ipx-monitor-chart path.area { pointer-events: none; }
+.ipx-monitor-chart svg.svg-figure rect[style*="cursor: move"] { pointer-events: none; }
+.ipx-monitor:has(.ipx-zoom-toggle.mod-active) .ipx-monitor-chart svg.svg-figure rect[style*="cursor: move"] {
+  pointer-events: all; }
 </style>"""
 
 

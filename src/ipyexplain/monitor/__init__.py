@@ -1,0 +1,9 @@
+"""Training: live curves fed from any loop (:class:`TrainingMonitor`), per-layer gradient/weight norms of a
+torch model (:class:`LayerWatch`), and parameter/activation/output distributions (:func:`distributions`)."""
+
+from __future__ import annotations
+
+from ._watch import LayerWatch
+from .training import TrainingMonitor
+
+__all__ = ["LayerWatch", "TrainingMonitor"]

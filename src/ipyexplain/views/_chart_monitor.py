@@ -1,0 +1,144 @@
+"""One panel of the training monitor: a bqplot figure of a metric family (loss, metrics, learning rate).
+
+Each metric is a faint raw line and, when smoothing is on, a solid smoothed line (validation
+metrics dashed). The x scale (steps) is shared by all panels, so zooming one (mouse wheel, drag
+to pan: bqplot's ``PanZoom``, active while the monitor's "zoom / pan" toggle is pressed) zooms all.
+Transparent markers along the lines are the hover readout (step, value; shown by the browser, so
+it works while the kernel is busy). A toggle
+switches the y axis to a log scale; values <= 0 are then left out (counted in the warning line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+from . import charts as c
+
+_HOVER_PER_LINE = 150
+
+
+@dataclass
+class _Lines:
+    raw: bq.Lines
+    smooth: bq.Lines
+    key: w.Label
+    color: str
+
+
+class MetricPanel:
+    """A figure, a text legend with the latest values, a log-scale toggle and a warning line."""
+
+    def __init__(self, title: str, xs: bq.LinearScale, *, height: int, log: bool,
+                 on_log: Callable[[MetricPanel], None], smooth: bool = True) -> None:
+        self.title = title
+        self.smooth = smooth
+        self.xs = xs
+        self.log = log
+        self.ys_linear, self.ys_log = bq.LinearScale(), bq.LogScale()
+        self.y_axis = c.axis(self.ys, "", vertical=True, tick_format="~g")
+        x_axis = c.axis(xs, "step", tick_format="~s")
+        self.hover = c.hover_points(xs, self.ys, ["name", "x", "y"], ["", "step", "value"], ["", ",~g", ".5~g"])
+        self.hover.names_unique = False
+        self.hover.display_names = False
+        self.figure = c.figure(title, [self.hover], [x_axis, self.y_axis], height=height,
+                               margin={"top": 30, "bottom": 44, "left": 52, "right": 16},
+                               interaction=bq.interacts.PanZoom(scales={"x": [xs]}))
+        self.figure.padding_y = 0.05
+        slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-") or "panel"
+        self.figure.add_class(f"ipx-monitor-{slug}")
+        self.figure.add_class("ipx-monitor-chart")
+        self.toggle = w.ToggleButton(value=log, description="log y", tooltip="logarithmic y axis",
+                                     layout=w.Layout(width="64px", height="24px"))
+        self.toggle.add_class("ipx-log-toggle")
+        self.toggle.observe(self._on_toggle, "value")
+        self._on_log = on_log
+        self.legend = w.HBox([], layout=w.Layout(flex_flow="row wrap", flex="1 1 auto", grid_gap="0 16px"))
+        self.warning = c.text_label(cls="ipx-monitor-warning")
+        self.warning.style.text_color = "#d55e00"
+        self.widget = w.VBox([w.HBox([self.legend, self.toggle], layout=w.Layout(align_items="center")),
+                              self.figure, self.warning], layout=w.Layout(min_width="320px"))
+        self.widget.add_class("ipx-monitor-panel")
+        self.lines: dict[str, _Lines] = {}
+
+    @property
+    def ys(self) -> bq.Scale:
+        return self.ys_log if self.log else self.ys_linear
+
+    def add(self, name: str, color: str, dashed: bool) -> None:
+        style = "dashed" if dashed else "solid"
+        scales = {"x": self.xs, "y": self.ys}
+        raw = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[color], stroke_width=1.2,
+                       opacities=[0.3], line_style=style, labels=[name])
+        smooth = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[color], stroke_width=2.2,
+                          line_style=style, labels=[f"{name} (smoothed)"], visible=False)
+        key = c.text_label(f"{'┅┅' if dashed else '━━'} {name}", cls="ipx-monitor-key")
+        key.style.text_color = color
+        self.lines[name] = _Lines(raw, smooth, key, color)
+        # Appended, never reordered (bqplot rebuilds reordered mark views); the hover markers stay first
+        # and still get the mouse: lines ignore pointer events (charts.STYLE).
+        self.figure.marks = [*self.figure.marks, raw, smooth]
+        self.legend.children = [*self.legend.children, key]
+
+    def draw(self, name: str, x: np.ndarray, y: np.ndarray, sx: np.ndarray | None, sy: np.ndarray | None) -> None:
+        """Send one metric's decimated raw (and smoothed) points (values <= 0 left out on a log scale)."""
+        lines = self.lines[name]
+        if self.log:
+            y = _positive(y)
+            if sy is not None:
+                sy = _positive(sy)
+        with lines.raw.hold_sync():
+            lines.raw.x, lines.raw.y = x, y.astype(np.float32)
+            lines.raw.opacities = [0.3 if sx is not None else 1.0]
+        if sx is not None and sy is not None:
+            with lines.smooth.hold_sync():
+                lines.smooth.x, lines.smooth.y = sx, sy.astype(np.float32)
+                lines.smooth.visible = True
+        elif lines.smooth.visible:
+            with lines.smooth.hold_sync():
+                lines.smooth.x, lines.smooth.y, lines.smooth.visible = np.zeros(0), np.zeros(0), False
+
+    def draw_hover(self, points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> None:
+        """Hover markers: up to ``_HOVER_PER_LINE`` logged points per metric, named with the smoothed value."""
+        xs, ys, names = [], [], []
+        for name, (x, y, smooth) in points.items():
+            pick = np.unique(np.linspace(0, x.size - 1, min(x.size, _HOVER_PER_LINE)).astype(np.int64)) \
+                if x.size else np.zeros(0, dtype=np.int64)
+            yv = y[pick]
+            keep = np.isfinite(yv) & ((yv > 0) if self.log else True)
+            pick = pick[keep]
+            xs.append(x[pick])
+            ys.append(y[pick])
+            if smooth is None:
+                names += [name] * pick.size
+            else:
+                names += [f"{name} · smoothed {c.fmt(float(s), 4)}" for s in smooth[pick]]
+        with self.hover.hold_sync():
+            self.hover.x = np.concatenate(xs) if xs else np.zeros(0)
+            self.hover.y = np.concatenate(ys) if ys else np.zeros(0)
+            self.hover.names = names
+
+    def set_latest(self, name: str, step: float, value: float) -> None:
+        lines = self.lines[name]
+        dash = lines.key.value.split(" ", 1)[0]
+        lines.key.value = f"{dash} {name} {c.fmt(value, 4)}"
+
+    def _on_toggle(self, change: dict[str, object]) -> None:
+        self.log = bool(change["new"])
+        scales = {"x": self.xs, "y": self.ys}
+        with self.figure.hold_sync():
+            for lines in self.lines.values():
+                lines.raw.scales = scales
+                lines.smooth.scales = scales
+            self.hover.scales = scales
+            self.y_axis.scale = self.ys
+        self._on_log(self)
+
+
+def _positive(y: np.ndarray) -> np.ndarray:
+    bad = y <= 0
+    return np.where(bad, np.nan, y) if bad.any() else y

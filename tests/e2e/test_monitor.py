@@ -1,0 +1,135 @@
+"""TrainingMonitor in a real browser: the charts update while a loop keeps the kernel busy (Voila: a button
+handler; JupyterLab: a running cell) and from a background thread; hover, log scale, wheel zoom with
+kernel-side re-decimation, 100,000 logged steps drawn bounded, dark theme legible."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from charts_page import ChartOnPage, luminance
+from playwright.sync_api import Page, expect
+from servers import LabServer, VoilaServers
+from ui import DARK_THEME, PageLog, _lab_js, lab_execute, lab_run_all, lab_set_theme, open_lab, open_voila, screenshot
+
+pytestmark = pytest.mark.e2e
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def loop_state(page: Page) -> str:
+    return page.locator(".widget-label").filter(has_text=re.compile("^loop: ")).first.inner_text()
+
+
+def watch_live(page: Page, scope, timeout_s: float = 30) -> list[tuple[int, float]]:
+    """Sample the drawn loss line (points, last step) until the loop reports done; the states seen while running."""
+    seen: list[tuple[int, float]] = []
+    expect(page.locator(".widget-label").filter(has_text=re.compile("^loop: running$"))).to_be_visible(timeout=15_000)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = loop_state(page)
+        charts = scope.locator(".ipx-monitor-loss")
+        if charts.count() and "running" in state:
+            points = ChartOnPage(page, charts.first).line_points(1)
+            if points and (not seen or seen[-1] != (len(points), points[-1][0])):
+                seen.append((len(points), points[-1][0]))
+        if "done" in state:
+            return seen
+        page.wait_for_timeout(40)
+    raise AssertionError(f"the loop did not finish in {timeout_s} s; seen {seen}")
+
+
+def test_voila_updates_while_the_kernel_is_busy_and_from_a_thread(page: Page, page_log: PageLog, voila: VoilaServers):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_voila(page, voila, "monitor_live.ipynb", selector=".ipx-monitor")
+    page.get_by_role("button", name="train (blocking)").click()  # runs the loop in the kernel's main thread
+    seen = watch_live(page, page)
+    assert len(seen) >= 3, f"only {len(seen)} intermediate states drawn while the loop ran: {seen}"
+    assert [n for n, _ in seen] == sorted(n for n, _ in seen) and sum(n < 300 for n, _ in seen) >= 3
+    loss = ChartOnPage.find(page, "monitor-loss")
+    expect(page.locator(".ipx-monitor-status")).to_contain_text("step 299 · 5 metrics · 1,500 values logged")
+    page.wait_for_function("(el) => el.__data__ && el.__data__.values.length === 300",
+                           arg=loss.root.locator("path.line").first.element_handle())
+    points = loss.line_points(1)
+    assert [x for x, _ in points] == list(range(300))
+    val = loss.line_points(3)  # val_loss raw: NaN at step 150 is a gap, flagged in words
+    assert val[150][1] != val[150][1] and val[149][1] == val[149][1]
+    expect(page.locator(".ipx-monitor-warning").first).to_have_text(
+        "⚠ val_loss: 1 NaN/inf value since step 150, drawn as gaps")
+    metrics = page.locator(".ipx-monitor-panel").filter(has=page.locator(".ipx-monitor-metrics"))
+    expect(metrics.locator(".ipx-monitor-key").nth(1)).to_contain_text(XSS)
+    assert page.locator(".ipx-monitor img").count() == 0
+
+    # Hover readout, drawn by the browser: step and value of the point under the mouse.
+    tooltip = loss.hover_dot(0, 20)
+    expect(tooltip).to_contain_text("step")
+    expect(tooltip).to_contain_text("loss · smoothed")
+    screenshot(page.locator(".ipx-monitor"), "monitor-voila-light")
+
+    # Log scale: the axis changes, the drawn values do not.
+    before = loss.ticks(vertical=True)
+    page.locator(".ipx-monitor-panel").first.locator(".ipx-log-toggle").click()
+    page.wait_for_function("([el, n]) => el.querySelectorAll('g.tick').length !== n || true",
+                           arg=[loss.root.element_handle(), len(before)])
+    expect(loss.root.locator("g.tick text").first).not_to_have_text(str(before[0][0]), timeout=5_000)
+    assert loss.line_points(1)[:5] == points[:5]
+
+    # Wheel zoom over the loss panel: every panel follows (shared x scale) and the kernel re-decimates.
+    page.get_by_role("button", name="zoom / pan").click()
+    box = loss.root.locator("rect.plotarea_background").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    for _ in range(4):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(100)
+    expect(page.locator(".ipx-monitor-status")).to_contain_text("(zoomed)", timeout=10_000)
+    page.get_by_role("button", name="Reset zoom").click()
+    expect(page.locator(".ipx-monitor-status")).to_contain_text("all steps", timeout=10_000)
+
+    # A loop on a background thread: the kernel is idle, the charts follow the thread.
+    page.get_by_role("button", name="train (thread)").click()
+    seen = watch_live(page, page)
+    assert len(seen) >= 3, seen
+    expect(page.locator(".ipx-monitor-status")).to_contain_text("step 599")
+    assert not dialogs, dialogs
+    assert not page_log.errors(), page_log.summary()
+
+
+def lab_execute_nowait(page: Page, code: str) -> None:
+    """Start ``code`` in the notebook's kernel and return at once (the cell keeps the kernel busy)."""
+    page.evaluate(_lab_js("""
+        const kernel = requireNotebook(arg.path).sessionContext.session.kernel;
+        kernel.requestExecute({ code: arg.code, stop_on_error: true, store_history: false });
+    """), {"code": code, "path": None, "ms": 10_000})
+
+
+def test_lab_same_cell_loop_100k_steps_and_dark_theme(page: Page, page_log: PageLog, lab: LabServer):
+    open_lab(page, lab)
+    page.evaluate(_lab_js("""
+        const nb = await within(app.commands.execute('docmanager:open', { path: 'monitor_live.ipynb' }), 'open');
+        await within(nb.sessionContext.ready, 'kernel');"""), {"ms": 60_000})
+    lab_set_theme(page, DARK_THEME)
+    lab_run_all(page)
+    panel = page.locator(".jp-NotebookPanel")
+    lab_execute_nowait(page, "train(steps=300, pause=0.01)")  # the loop runs in this cell: the kernel is busy
+    seen = watch_live(page, panel)
+    assert len(seen) >= 3, f"only {len(seen)} intermediate states while the cell ran: {seen}"
+    loss = ChartOnPage.find(page, "monitor-loss", scope=panel)
+    assert luminance(loss.background()) < 0.3 and luminance(loss.tick_color()) > 0.5, loss.tick_color()
+    title = loss.root.locator("text.mainheading").evaluate("e => getComputedStyle(e).fill")
+    assert luminance(title) > 0.6, title  # the theme's text colour, not bqplot's dark-mode orange
+    loss.root.scroll_into_view_if_needed()
+    screenshot(panel.locator(".ipx-monitor"), "monitor-lab-dark")
+
+    # 100,000 more steps logged in one cell: each line stays at most 2 x buckets points.
+    started = time.monotonic()
+    lab_execute(page, "for i in range(300, 100_300):\n    mon.log(i, loss=1 / (1 + i ** 0.5), acc=0.5)\nmon.flush()",
+                timeout_ms=120_000)
+    expect(panel.locator(".ipx-monitor-status")).to_contain_text("step 100,299", timeout=30_000)
+    line = loss.root.locator("path.line").first.element_handle()
+    page.wait_for_function("(el) => el.__data__ && el.__data__.values.length > 300", arg=line)
+    drawn = loss.line_points(1)
+    assert 300 < len(drawn) <= 1_600 and drawn[-1][0] == 100_299
+    assert time.monotonic() - started < 60
+    assert not page_log.errors(), page_log.summary()

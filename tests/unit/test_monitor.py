@@ -1,0 +1,264 @@
+"""TrainingMonitor: decimation keeps every bucket's extremes and NaN gaps, incremental equals from-scratch,
+smoothing equals TensorBoard's, panels per family, throttled bounded messages, zoom, log scale, errors."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import ipywidgets as w
+import numpy as np
+import pytest
+
+from ipyexplain.monitor import TrainingMonitor
+from ipyexplain.monitor._families import default_family
+from ipyexplain.monitor._series import Decimator, Series, Smoother, window_indices
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def random_walk(n: int, seed: int = 0, nan_every: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.standard_normal(n))
+    if nan_every:
+        y[::nan_every] = np.nan
+    return np.arange(n, dtype=np.float64), y
+
+
+def brute_force(x, y, origin, width):
+    """Per bucket: index of the first min, first max and first non-finite value."""
+    ids = ((x - origin) // width).astype(np.int64)
+    out = {}
+    for b in np.unique(ids):
+        members = np.flatnonzero(ids == b)
+        vals = y[members]
+        finite = np.isfinite(vals)
+        picks = set()
+        if finite.any():
+            picks.add(int(members[np.flatnonzero(finite)[np.argmin(vals[finite])]]))
+            picks.add(int(members[np.flatnonzero(finite)[np.argmax(vals[finite])]]))
+        if (~finite).any():
+            picks.add(int(members[np.flatnonzero(~finite)[0]]))
+        out[int(b)] = picks
+    return out
+
+
+def recorded_messages(monkeypatch):
+    """Every widget message sent (state keys and binary buffer bytes), whatever the comm."""
+    sent = []
+
+    def record(self, msg, buffers=None):
+        if msg.get("method") == "update":
+            sent.append((type(self).__name__, sorted(msg["state"]), sum(memoryview(b).nbytes for b in buffers or [])))
+
+    monkeypatch.setattr(w.Widget, "_send", record)
+    return sent
+
+
+# ------------------------------------------------------------------------------ decimation
+def test_decimation_keeps_each_buckets_min_max_and_first_nan():
+    x, y = random_walk(20_000, nan_every=997)
+    dec = Decimator(64)
+    dec.update(x, y)
+    idx = set(dec.indices(x.size).tolist())
+    expected = brute_force(x, y, dec.origin, dec.width)
+    assert len(expected) <= 64
+    assert idx == set().union(*expected.values())
+    assert len(idx) <= 2 * 64 + len(expected)
+
+
+def test_incremental_updates_equal_one_update_and_widths_only_double():
+    x, y = random_walk(30_000, seed=1, nan_every=1234)
+    full = Decimator(100)
+    full.update(x, y)
+    inc = Decimator(100)
+    rng = np.random.default_rng(2)
+    cuts = np.sort(rng.choice(np.arange(2, x.size), size=60, replace=False))
+    widths = []
+    for end in [*cuts, x.size]:
+        inc.update(x[:end], y[:end])
+        widths.append(inc.width)
+    assert inc.width == full.width
+    np.testing.assert_array_equal(inc.indices(x.size), full.indices(x.size))
+    ratios = [b / a for a, b in itertools.pairwise(widths) if a and b]
+    assert all(r >= 1 and np.log2(r) == int(np.log2(r)) for r in ratios)
+
+
+def test_short_series_are_sent_whole_and_windows_decimate_afresh():
+    x, y = random_walk(150)
+    dec = Decimator(100)
+    dec.update(x, y)
+    np.testing.assert_array_equal(dec.indices(150), np.arange(150))
+    x, y = random_walk(50_000, seed=3)
+    idx = window_indices(x, y, 10_000, 20_000, 100)
+    assert idx.min() == 9_999 and idx.max() == 20_001  # one point beyond each edge
+    assert idx.size <= 2 * 102
+    inside = slice(10_000, 20_001)
+    assert np.nanmax(y[inside]) == np.nanmax(y[idx[1:-1]]) and np.nanmin(y[inside]) == np.nanmin(y[idx[1:-1]])
+    small = window_indices(x, y, 100, 180, 100)
+    np.testing.assert_array_equal(small, np.arange(99, 182))
+
+
+def test_smoothing_equals_tensorboards_ema_incrementally():
+    _x, y = random_walk(3_000, seed=4, nan_every=101)
+
+    def tensorboard(values, weight):
+        last, n, out = 0.0, 0, []
+        for v in values:
+            if not np.isfinite(v):
+                out.append(v)
+                continue
+            last = last * weight + (1 - weight) * v
+            n += 1
+            out.append(last / (1 - weight**n))
+        return np.array(out)
+
+    smoother = Smoother(0.9)
+    for end in (1, 7, 500, 501, 2_000, 3_000):
+        got = smoother.update(y[:end])
+    np.testing.assert_allclose(got, tensorboard(y, 0.9), rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(Smoother(0.0).update(y), y, equal_nan=True)
+
+
+def test_series_append_grows_and_refuses_decreasing_steps():
+    s = Series("loss", capacity=2)
+    for i in range(10):
+        s.append(i, float("nan") if i == 4 else i * 0.5)
+    assert s.n == 10 and s.n_bad == 1 and s.first_bad_step == 4
+    with pytest.raises(ValueError, match=r"step 3 of 'loss' is before its last logged step 9"):
+        s.append(3, 1.0)
+
+
+# ------------------------------------------------------------------------------ the widget
+def test_panels_by_family_colours_legend_and_nan_flags():
+    mon = TrainingMonitor(smoothing=0.0)
+    for step in range(50):
+        mon.log(step, loss=1 / (step + 1), val_loss=float("nan") if step == 30 else 1.2 / (step + 1),
+                lr=0.1, acc=step / 50, **{XSS: 0.5})
+    mon.flush()
+    assert list(mon.panels) == ["Loss", "Learning rate", "Metrics"]
+    assert [w.widget for w in mon.panels.values()] != []
+    assert [p.title for p in sorted(mon.panels.values(), key=lambda p: mon._families.rank(p.title))] == \
+        ["Loss", "Metrics", "Learning rate"]
+    loss = mon.panels["Loss"]
+    assert set(loss.lines) == {"loss", "val_loss"}
+    assert loss.lines["loss"].color == loss.lines["val_loss"].color  # train/validation twins share a colour
+    assert loss.lines["val_loss"].raw.line_style == "dashed" and loss.lines["loss"].raw.line_style == "solid"
+    assert loss.lines["loss"].key.value == "━━ loss 0.02"
+    assert loss.warning.value == "⚠ val_loss: 1 NaN/inf value since step 30, drawn as gaps"
+    assert np.isnan(loss.lines["val_loss"].raw.y[30]) and len(loss.lines["val_loss"].raw.y) == 50
+    assert XSS in mon.panels["Metrics"].lines and isinstance(mon.panels["Metrics"].lines[XSS].key, w.Label)
+    assert "step 49 · 5 metrics · 250 values logged" in mon.status.value
+    assert [default_family(n) for n in ("train/loss", "lr_0", "learning_rate", "val_acc", "nll", "f1")] == \
+        ["Loss", "Learning rate", "Learning rate", "Metrics", "Loss", "Metrics"]
+
+
+def test_100k_steps_are_drawn_bounded_with_few_small_messages(monkeypatch):
+    sent = recorded_messages(monkeypatch)
+    mon = TrainingMonitor(buckets=400, max_rate=10)
+    x, y = random_walk(100_000, seed=5)
+    started = time.perf_counter()
+    for i in range(x.size):
+        mon.log(i, loss=y[i], val_loss=y[i] + 1)
+    per_log = (time.perf_counter() - started) / x.size
+    mon.flush()
+    assert per_log < 60e-6, f"log() costs {per_log * 1e6:.1f} µs"
+    for lines in mon.panels["Loss"].lines.values():
+        assert len(lines.raw.x) <= 800 and len(lines.smooth.x) <= 800
+        assert np.nanmax(lines.raw.y) == pytest.approx(np.nanmax(y) + (lines.raw.labels[0] == "val_loss"))
+    line_messages = [m for m in sent if m[0] == "Lines"]
+    assert max(b for _, _, b in line_messages) < 20_000  # float64 x + float32 y of <= 800 points
+    # ~10 draws a second while logging, each one message per changed line.
+    assert len(line_messages) <= 4 * (10 * max(per_log * x.size, 0.1) + 3)
+    mon.close()
+
+
+def test_smoothing_log_scale_and_zoom_redraw():
+    mon = TrainingMonitor(smoothing=0.0)
+    for step in range(2_000):
+        mon.log(step, loss=np.sin(step / 50) + 0.5, lr=0.01)
+    mon.flush()
+    loss = mon.panels["Loss"].lines["loss"]
+    assert not loss.smooth.visible and loss.raw.opacities == [1.0]
+    mon.slider.value = 0.9
+    mon.flush()
+    assert loss.smooth.visible and loss.raw.opacities == [0.3] and 0 < len(loss.smooth.y) <= 1_600
+    assert not mon.panels["Learning rate"].lines["lr"].smooth.visible  # learning rates are never smoothed
+    panel = mon.panels["Loss"]
+    panel.toggle.value = True
+    mon.flush()
+    assert loss.raw.scales["y"] is panel.ys_log and panel.y_axis.scale is panel.ys_log
+    drawn_x = np.asarray(loss.raw.x)
+    assert np.all(np.isnan(loss.raw.y[np.sin(drawn_x / 50) + 0.5 <= 0]))
+    assert np.all(loss.raw.y[~np.isnan(loss.raw.y)] > 0)
+    assert "values ≤ 0 not drawn on the log scale" in panel.warning.value
+    mon.zoom((500, 600))
+    mon.flush()
+    assert loss.raw.x.min() == 499 and loss.raw.x.max() == 601 and "steps 500–600 (zoomed)" in mon.status.value
+    mon.zoom(None)
+    mon.flush()
+    assert loss.raw.x.max() == 1_999
+    assert len(panel.hover.x) > 0 and panel.hover.names[0].startswith("loss · smoothed")
+    hist = mon.history
+    assert hist["loss"][0].size == 2_000
+
+
+def test_background_thread_logs_reach_the_charts():
+    mon = TrainingMonitor(max_rate=50)
+    done = threading.Event()
+
+    def loop():
+        for step in range(300):
+            mon.log(step, loss=1.0 / (1 + step))
+            time.sleep(0.001)
+        done.set()
+
+    threading.Thread(target=loop, daemon=True).start()
+    assert done.wait(10)
+    deadline = time.monotonic() + 5
+    drawn = lambda: len(mon.panels["Loss"].lines["loss"].raw.x) if "Loss" in mon.panels else 0  # noqa: E731
+    while time.monotonic() < deadline and drawn() < 300:
+        time.sleep(0.02)  # the drawing thread catches up without any flush() call
+    assert len(mon.panels["Loss"].lines["loss"].raw.x) == 300
+    assert mon._throttle.flushes >= 2
+    mon.close()
+
+
+def test_bad_input_is_named():
+    mon = TrainingMonitor()
+    with pytest.raises(TypeError, match="needs at least one metric"):
+        mon.log(0)
+    with pytest.raises(TypeError, match=r"metric 'loss' must be a single number; got ndarray of shape \(3,\)"):
+        mon.log(0, loss=np.ones(3))
+    with pytest.raises(TypeError, match="metric 'name' must be a single number"):
+        mon.log(0, name="text")
+    with pytest.raises(ValueError, match="step must be a finite number"):
+        mon.log(float("nan"), loss=1.0)
+    mon.log(5, loss=1.0)
+    with pytest.raises(ValueError, match="step 4 of 'loss' is before its last logged step 5"):
+        mon.log(4, loss=1.0)
+    mon.log(loss=0.5)  # no step: one more than the last
+    assert mon.history["loss"][0].tolist() == [5.0, 6.0]
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) 'smooth'; valid keywords are"):
+        TrainingMonitor(smooth=0.5)
+    with pytest.raises(ValueError, match=r"smoothing must be in \[0, 1\)"):
+        TrainingMonitor(smoothing=1.0)
+    with pytest.raises(ValueError, match="metric 'loss' is in two panels"):
+        TrainingMonitor(panels={"a": ["loss"], "b": ["loss"]})
+    with pytest.raises(TypeError, match="must be a list of metric names"):
+        TrainingMonitor(panels={"a": "loss"})
+    with pytest.raises(ValueError, match="zoom window must be"):
+        mon.zoom((5, 1))
+    mon.close()
+
+
+def test_user_panels_and_torch_scalars():
+    torch = pytest.importorskip("torch")
+    mon = TrainingMonitor(panels={"Accuracy": ["acc", "val_acc"]}, log_y=["Loss"])
+    value = torch.tensor(0.25, requires_grad=True) * 2
+    mon.log(0, loss=value, acc=torch.tensor([0.5]), val_acc=np.float32(0.4))
+    mon.flush()
+    assert list(mon.panels) == ["Loss", "Accuracy"] and mon.panels["Loss"].log
+    assert mon.history["loss"][1].tolist() == [0.5]
+    mon.close()
