@@ -39,9 +39,9 @@ from ._torch_methods import (
 from ._torch_occlusion import occlusion, window_count
 from ._torch_result import AttributionInfo, build, info_of, parts_of, token_strings
 
-__all__ = ["METHODS", "AttributionInfo", "compute", "info_of", "job", "parts_of", "stream"]
+__all__ = ["METHODS", "AttributionInfo", "AttributionStream", "compute", "info_of", "job", "parts_of", "stream"]
 
-_COMMON = {"target", "layer", "baselines", "additional_forward_args", "input_names", "feature_names", "tokens",
+COMMON_OPTIONS = {"target", "layer", "baselines", "additional_forward_args", "input_names", "feature_names", "tokens",
            "vocab", "tokenizer", "class_names", "batch_size"}
 #: Options of each method (besides the common ones), with Captum's names where Captum has them.
 OPTIONS: dict[str, set[str]] = {
@@ -60,7 +60,7 @@ _RUNNERS: dict[str, Callable[..., Iterator[None]]] = {
 
 
 def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", target: Any = None,
-           min_interval: float = 0.05, **options: Any) -> Iterator[Partial[shap.Explanation]]:
+           min_interval: float = 0.05, **options: Any) -> AttributionStream:
     """Attributions of ``model``'s ``target`` output to ``inputs``, yielded as they sharpen or fill in.
 
     Parameters
@@ -108,7 +108,7 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
         windows per model call (16).
     """
     name = canonical_method(method)
-    allowed = _COMMON | OPTIONS[name]
+    allowed = COMMON_OPTIONS | OPTIONS[name]
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))} for method {name!r}; "
@@ -135,7 +135,31 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
             raise ValueError(f"{len(class_names)} class_names for a model with {setup.n_outputs} outputs")
     if min_interval < 0:
         raise ValueError(f"min_interval must be >= 0 seconds; got {min_interval}")
-    return _run(setup, name, resolved, options, tokens, class_names, model_was_training, float(min_interval))
+    return AttributionStream(setup, _run(setup, name, resolved, options, tokens, class_names, model_was_training,
+                                         float(min_interval)))
+
+
+class AttributionStream(Iterator[Partial[shap.Explanation]]):
+    """The stream :func:`stream` returns: an iterator of partial results that also tells what it attributes
+    (``names``, ``kinds`` of the inputs, ``n`` samples), so a caller can pick the view before any work."""
+
+    def __init__(self, setup: Setup, parts: Iterator[Partial[shap.Explanation]]) -> None:
+        self._parts = parts
+        self.names: tuple[str, ...] = setup.names
+        self.kinds: tuple[str, ...] = setup.kinds
+        self.n = setup.n
+
+    @property
+    def multi(self) -> bool:
+        return len(self.kinds) > 1
+
+    def __next__(self) -> Partial[shap.Explanation]:
+        return next(self._parts)
+
+    def close(self) -> None:
+        close = getattr(self._parts, "close", None)
+        if close is not None:
+            close()
 
 
 def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:

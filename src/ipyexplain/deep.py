@@ -1,0 +1,153 @@
+"""One-call entry points for deep models: start the work in the background, return the view it draws into.
+
+- :func:`attribute`: Captum attributions (``backends.torch_attr``) drawn live as an
+  :class:`~ipyexplain.views.image_overlay.ImageOverlay` (images), a
+  :class:`~ipyexplain.views.tokens.TokenView` (token ids), :class:`~ipyexplain.ImportanceBars`
+  (tabular), or an :class:`AttributionPanel` (several inputs: each input's share as bars beside the
+  per-input maps). Several methods at once give small multiples, computed one after another.
+
+Bad input raises here, in the caller's cell. ``view.job`` is the running Job (``view.jobs`` all of
+them); ``view.job.result`` the ``shap.Explanation``. The blocking forms without a widget are the
+backends' ``compute`` functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from ._jobs import FINISHED, Job
+from .views.bars import ImportanceBars
+from .views.image_overlay import ImageOverlay
+from .views.tokens import TokenView
+
+_IMAGE_VIEW = {"samples", "opacity", "mode", "cell_size", "clip_percentile", "scale", "sample_labels", "max_px"}
+_TOKEN_VIEW = {"rows", "row_labels", "hide", "scale", "clip_percentile", "max_rows"}
+_BARS_VIEW = {"top_k", "sort", "height"}
+
+
+def _chain(streams: list[tuple[str, Any]]) -> list[tuple[str, Job[Any]]]:
+    """Jobs over ``streams``, each started when the one before has finished (one model, one at a time:
+    attribution hooks of one method must not see another method's forward passes)."""
+    jobs = [(label, Job(stream, name=f"{label} attribution")) for label, stream in streams]
+    for (_, job), (_, following) in itertools.pairwise(jobs):
+        def start_next(j: Job[Any], nxt: Job[Any] = following) -> None:
+            if j.status in FINISHED and nxt.status == "pending":
+                nxt.start()
+
+        job.observe(start_next)
+    if jobs:
+        jobs[0][1].start()
+    return jobs
+
+
+class AttributionPanel(widgets.HBox):
+    """A multi-input attribution: each input's share of |attribution| (bars) beside the per-input maps."""
+
+    def __init__(self, job: Job[Any], input_names: Sequence[str], kinds: Sequence[str], title: str) -> None:
+        self.job = job
+        self.shares = ImportanceBars(title=f"{title} · share of |attribution| per input" if title else
+                                     "share of |attribution| per input", value_label="share of |attribution|",
+                                     progress_unit="steps", sort="none")
+        self.shares.bind(job)
+        self.maps: dict[str, Any] = {}
+        children: list[Any] = []
+        for name, kind in zip(input_names, kinds, strict=True):
+            if kind == "image" and not any(isinstance(v, ImageOverlay) for v in self.maps.values()):
+                view: Any = ImageOverlay(job=job, title=str(name))
+            else:
+                view = ImportanceBars(title=str(name), value_label="attribution", top_k=12)
+            self.maps[str(name)] = view
+            children.append(view)
+        job.observe(self._on_job)
+        self._on_job(job)
+        self.shares.layout.width = "34%"
+        right = widgets.VBox(children, layout=widgets.Layout(width="66%"))
+        super().__init__([self.shares, right])
+
+    def _on_job(self, job: Job[Any]) -> None:
+        from .backends._torch_result import parts_of
+
+        try:
+            result = job.result
+        except Exception:
+            return
+        for name, part in parts_of(result).items():
+            view = self.maps.get(name)
+            if isinstance(view, ImportanceBars) and np.asarray(part.values).ndim == 2:
+                view.update(part)
+
+
+def attribute(model: Any, inputs: Any, *, method: str | Sequence[str] = "integrated_gradients", target: Any = None,
+              title: str | None = None, **options: Any) -> Any:
+    """Captum attributions of ``model`` on ``inputs``, computed in the background and drawn as they come.
+
+    Parameters
+    ----------
+    model, inputs, target
+        As :func:`ipyexplain.backends.torch_attr.stream`: a torch module; images ``(N, C, H, W)``,
+        token ids ``(N, T)`` (through the embedding), features ``(N, F)``, or a tuple/dict of inputs.
+    method : str or sequence of str
+        ``saliency``, ``integrated_gradients``, ``smoothgrad``, ``grad_cam``, ``occlusion``,
+        ``gradient_shap``, ``deeplift``; several give one column each (computed one after another).
+    title : str, optional
+        The view's title.
+    **options
+        Backend options (``layer``, ``baselines``, ``n_steps``, ``tokens``, ``vocab``, ``class_names``,
+        ...; see the backend) and view options (images: ``samples``, ``opacity``, ``mode``,
+        ``cell_size``, ``scale``; tokens: ``rows``, ``hide``; tabular: ``top_k``).
+
+    Returns
+    -------
+    ImageOverlay, TokenView, ImportanceBars or AttributionPanel
+        Bound to the running job(s): ``view.job``, ``view.jobs``.
+    """
+    from .backends import torch_attr
+
+    methods = [method] if isinstance(method, str) else list(method)
+    if not methods:
+        raise ValueError("method: give at least one method")
+    view_keys = _IMAGE_VIEW | _TOKEN_VIEW | _BARS_VIEW
+    view_opts = {k: options.pop(k) for k in list(options) if k in view_keys}
+    names = [torch_attr.canonical_method(m) for m in methods]
+    # With several methods, each gets the options it knows; an option no method knows is a mistake.
+    known = set().union(*(torch_attr.OPTIONS[n] for n in names)) | torch_attr.COMMON_OPTIONS | {"min_interval"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))} for {', '.join(names)}; valid options: "
+                        f"{', '.join(sorted(known | view_keys))}")
+    streams = []
+    for name in names:  # every stream checks its input now, before any work starts
+        mine = {k: v for k, v in options.items()
+                if len(names) == 1 or k in torch_attr.OPTIONS[name] | torch_attr.COMMON_OPTIONS | {"min_interval"}}
+        streams.append((name.replace("_", " "), torch_attr.stream(model, inputs, method=name, target=target,
+                                                                   **mine)))
+    probe = streams[0][1]
+    heading = title if title is not None else f"{', '.join(label for label, _ in streams)} · {type(model).__name__}"
+    if probe.multi:
+        if len(streams) > 1:
+            raise ValueError("a model with several inputs: give one method at a time (each gives bars and maps)")
+        return AttributionPanel(_chain(streams)[0][1], probe.names, probe.kinds, heading)
+    kind = probe.kinds[0]
+    if kind == "image":
+        view: Any = ImageOverlay(title=heading, **{k: v for k, v in view_opts.items() if k in _IMAGE_VIEW})
+    elif kind == "tokens":
+        if len(streams) > 1:
+            raise ValueError("token inputs: give one method at a time (one TokenView each)")
+        view = TokenView(title=heading, **{k: v for k, v in view_opts.items() if k in _TOKEN_VIEW})
+    else:
+        bars = []
+        for label, job in _chain(streams):
+            b = ImportanceBars(title=label if len(streams) > 1 else heading, mode="local" if probe.n == 1 else "global",
+                               value_label="attribution", progress_unit="steps",
+                               **{k: v for k, v in view_opts.items() if k in _BARS_VIEW})
+            b.bind(job)
+            bars.append(b)
+        return bars[0] if len(bars) == 1 else widgets.HBox(bars)
+    for label, job in _chain(streams):
+        view.bind(job, label)
+    return view
