@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import threading
+import weakref
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,6 +126,33 @@ def eval_mode(model: Any, *, warn: bool = False) -> Iterator[None]:
     finally:
         if was_training:
             model.train()
+
+
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def model_lock(model: Any) -> threading.Lock:
+    """One lock per model: Captum methods put hooks on a model's modules while they run (DeepLIFT,
+    Grad-CAM, layer methods), so two jobs on one model must not run a piece of work at the same time."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(model)
+        if lock is None:
+            lock = _LOCKS[model] = threading.Lock()
+        return lock
+
+
+def locked(model: Any, steps: Iterator[Any]) -> Iterator[Any]:
+    """Advance ``steps`` one piece at a time while holding the model's lock (released between pieces, so
+    jobs on one model interleave piece by piece, and never while a consumer holds a yielded value)."""
+    lock = model_lock(model)
+    while True:
+        with lock:
+            try:
+                value = next(steps)
+            except StopIteration:
+                return
+        yield value
 
 
 def find_layer(model: Any, layer: Any, *, purpose: str) -> tuple[Any, str]:
@@ -346,7 +375,7 @@ def _trial(torch: Any, model: Any, tensors: tuple[Any, ...], names: tuple[str, .
         extra = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == tensors[0].shape[0] else a
                       for a in extra)
     shapes = ", ".join(f"{n} {tuple(t.shape)} {t.dtype}" for n, t in zip(names, tensors, strict=True))
-    with eval_mode(model), torch.enable_grad():
+    with model_lock(model), eval_mode(model), torch.enable_grad():
         try:
             raw = model(*one, *(extra or ()))
         except (RuntimeError, ValueError, IndexError, TypeError) as exc:

@@ -25,7 +25,7 @@ import shap
 
 from .._jobs import Job, Partial
 from . import run_to_end, start_job
-from ._torch_inputs import METHODS, Setup, canonical_method, eval_mode, prepare, resolve_targets
+from ._torch_inputs import METHODS, Setup, canonical_method, eval_mode, locked, prepare, resolve_targets
 from ._torch_methods import (
     Accum,
     Targets,
@@ -183,7 +183,7 @@ def _run(setup: Setup, method: str, resolved: Any, options: dict[str, Any], toke
     model.eval()
     last = float("-inf")
     try:
-        for _ in _RUNNERS[method](setup, targets, acc, opts):
+        for _ in locked(model, _RUNNERS[method](setup, targets, acc, opts)):
             finished = bool(acc.computed.all()) and acc.done >= acc.total
             if not finished and time.monotonic() - last < min_interval:
                 continue  # folded into the next partial result

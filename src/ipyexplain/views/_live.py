@@ -100,7 +100,9 @@ class LiveView(View):
                 try:
                     self._show(key, result)
                     unit = self._unit_of(result)
-                    if unit:
+                    if len(self._jobs) > 1:
+                        self._unit = f"steps of {len(self._jobs)} jobs"
+                    elif unit:
                         self._unit = unit
                 except Exception as exc:  # shown in the widget; the job itself goes on
                     self._error = f"the job's result cannot be drawn: {type(exc).__name__}: {exc}"
@@ -116,7 +118,8 @@ class LiveView(View):
         progress = [j.progress for j in jobs]
         self._done = int(sum(p.done for p in progress))
         self._total = 0 if any(not p.total for p in progress) else int(sum(p.total or 0 for p in progress))
-        self._elapsed = float(max((p.elapsed for p in progress), default=0.0))
+        # Several jobs run one after another (deep.attribute chains them): their times add up.
+        self._elapsed = float(sum(p.elapsed for p in progress))
         etas = [p.eta for p in progress if p.eta is not None]
         eta = max(etas) if etas else None
         self._eta = None if eta is None or not np.isfinite(eta) else float(eta)
