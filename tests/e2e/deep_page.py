@@ -60,7 +60,10 @@ class OverlayOnPage(LiveOnPage):
                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, out = [];
                 for (let y = 0; y < c.height; y++) {
                   const row = [];
-                  for (let x = 0; x < c.width; x++) { const i = (y * c.width + x) * 4; row.push([d[i], d[i+1], d[i+2]]); }
+                  for (let x = 0; x < c.width; x++) {
+                    const i = (y * c.width + x) * 4;
+                    row.push([d[i], d[i + 1], d[i + 2]]);
+                  }
                   out.push(row);
                 }
                 return out;

@@ -42,7 +42,7 @@ def test_overlay_is_where_the_attribution_is_and_follows_the_controls(page: Page
             for c in range(16):
                 inside = r in SQUARE[0] and c in SQUARE[1]
                 if inside:  # red (raises the explained logit) over the grey image
-                    red, green, blue = pixels[r][c]
+                    red, _, blue = pixels[r][c]
                     assert red > blue + 25 and pixels[r][c] != grey(r), (panel, r, c, pixels[r][c])
                 else:  # no attribution: the image itself
                     assert pixels[r][c] == grey(r), (panel, r, c, pixels[r][c])
@@ -98,7 +98,8 @@ def test_overlay_streams_sharpening_states_and_cancel_keeps_the_partial_result(p
 
     assert cancelled
     expect(page.get_by_text("occlusion: cancelled")).to_be_visible(timeout=20_000)
-    expect(occluded.root.locator(".ipx-job-text")).to_have_text(re.compile(r"partial — cancelled after \d+ of 225 windows"))
+    expect(occluded.root.locator(".ipx-job-text")).to_have_text(
+        re.compile(r"partial — cancelled after \d+ of 225 windows"))
     expect(occluded.root.locator(".ipx-badge")).to_have_text("partial — cancelled")
     assert "maps computed so far" in occluded.status() or "cancelled" in occluded.job_text()
     screenshot(page, "deep-overlay-stream")

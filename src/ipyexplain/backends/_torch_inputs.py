@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import threading
-import weakref
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
