@@ -30,9 +30,9 @@ describe("sub-word tokens", () => {
 
   it("colour by sign with strength growing with |score|", () => {
     const pos = tokenColors(1, 1, "rdbu"), neg = tokenColors(-1, 1, "rdbu"), zero = tokenColors(0, 1, "rdbu");
-    expect(pos.background).toBe("rgba(103, 0, 31, 1.000)");
-    expect(neg.background).toBe("rgba(5, 48, 97, 1.000)");
-    expect(zero.background.endsWith("0.150)")).toBe(true);
+    expect(pos.background).toBe("rgba(103, 0, 31, 0.900)");
+    expect(neg.background).toBe("rgba(5, 48, 97, 0.900)");
+    expect(zero.background.endsWith(", 0.000)")).toBe(true);
     expect(pos.strong && !zero.strong).toBe(true);
     expect(tokenColors(NaN, 1, "rdbu").background).toBe("transparent");
   });

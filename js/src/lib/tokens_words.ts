@@ -66,7 +66,8 @@ export function tokenColors(value: number, limit: number, cmap: string): { backg
   const lut = buildLut(cmap);
   const alpha = Math.min(1, Math.abs(value) / lim);
   return {
-    background: `rgba(${lut[k]}, ${lut[k + 1]}, ${lut[k + 2]}, ${(0.15 + 0.85 * alpha).toFixed(3)})`,
+    // No tint at 0, so neutral tokens read as plain text on light and dark pages alike.
+    background: `rgba(${lut[k]}, ${lut[k + 1]}, ${lut[k + 2]}, ${(0.9 * alpha).toFixed(3)})`,
     strong: alpha > 0.6, // dark background: white text
   };
 }
