@@ -107,7 +107,7 @@ class ChartOnPage:
         return p0 + (value - v0) * (p1 - p0) / (v1 - v0)
 
     def title(self) -> str:
-        return self.root.locator("text.mainheading").inner_text()
+        return str(self.root.locator("text.mainheading").text_content())
 
     def tick_color(self) -> str:
         return str(self.root.locator("g.tick text").first.evaluate("e => getComputedStyle(e).fill"))

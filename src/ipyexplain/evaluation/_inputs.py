@@ -32,17 +32,22 @@ class Regression:
     pred: np.ndarray
 
 
-def _is_sklearn_classifier(model: Any) -> bool:
+def _sklearn_kind(model: Any) -> str | None:
+    """"classifier" / "regressor" for scikit-learn estimators (and pipelines), else None."""
     try:
-        from sklearn.base import is_classifier
+        from sklearn.base import is_classifier, is_regressor
     except ImportError:  # scikit-learn is optional
-        return False
+        return None
     if not hasattr(model, "get_params"):
-        return False
+        return None
     try:
-        return bool(is_classifier(model))
+        return "classifier" if is_classifier(model) else "regressor" if is_regressor(model) else None
     except Exception:  # an object that only looks like an estimator
-        return False
+        return None
+
+
+def _is_sklearn_classifier(model: Any) -> bool:
+    return _sklearn_kind(model) == "classifier"
 
 
 def _array(values: Any, name: str) -> np.ndarray:
@@ -106,7 +111,10 @@ def prepare(
         _check_finite(targets, "y")
     _check_finite(scores, "the model's scores" if y_score is None else "y_score")
     if task == "auto":
-        task = "classification" if is_classifier or _guess_classification(targets, scores) else "regression"
+        if y_score is None and _sklearn_kind(model) == "regressor":
+            task = "regression"
+        else:
+            task = "classification" if is_classifier or _guess_classification(targets, scores) else "regression"
     if task == "regression":
         if scores.ndim != 1:
             raise ValueError(f"regression needs one prediction per row; the model returns {scores.shape[1]} "

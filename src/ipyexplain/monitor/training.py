@@ -140,7 +140,7 @@ class TrainingMonitor(w.VBox):
         self.reset_zoom = w.Button(description="Reset zoom", tooltip="show every step again",
                                    layout=w.Layout(min_width="110px"))
         self.reset_zoom.on_click(lambda _: self.zoom(None))
-        self.status = c.text_label("no values logged yet", cls="ipx-monitor-status")
+        self.status = c.text_label("no values logged yet", cls="ipx-monitor-status", wrap=True)
         self._grid = w.Box([], layout=w.Layout(display="grid", width="100%", grid_gap="8px 16px",
                                                 grid_template_columns="repeat(auto-fit, minmax(420px, 1fr))"))
         self._extra = w.VBox([])

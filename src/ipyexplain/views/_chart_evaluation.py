@@ -54,8 +54,8 @@ class ClassifierEvaluation(w.VBox):
         self.picker = w.Dropdown(options=options, description="Class", layout=w.Layout(width="260px"),
                                  style={"description_width": "50px"})
         self.picker.layout.display = "none" if report.binary else ""
-        self.summary = c.text_label(cls="ipx-eval-summary")
-        self.rates = c.text_label(cls="ipx-eval-rates")
+        self.summary = c.text_label(cls="ipx-eval-summary", wrap=True)
+        self.rates = c.text_label(cls="ipx-eval-rates", wrap=True)
         self.cells = {key: c.text_label(cls=f"ipx-cm-{key}") for key in ("tn", "fp", "fn", "tp")}
         self.row_heads = [c.text_label(cls="ipx-cm-head") for _ in range(2)]
         self.col_heads = [c.text_label(cls="ipx-cm-head") for _ in range(2)]

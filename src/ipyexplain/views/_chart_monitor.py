@@ -58,7 +58,7 @@ class MetricPanel:
         self.toggle.observe(self._on_toggle, "value")
         self._on_log = on_log
         self.legend = w.HBox([], layout=w.Layout(flex_flow="row wrap", flex="1 1 auto", grid_gap="0 16px"))
-        self.warning = c.text_label(cls="ipx-monitor-warning")
+        self.warning = c.text_label(cls="ipx-monitor-warning", wrap=True)
         self.warning.style.text_color = "#d55e00"
         self.widget = w.VBox([w.HBox([self.legend, self.toggle], layout=w.Layout(align_items="center")),
                               self.figure, self.warning], layout=w.Layout(min_width="320px"))

@@ -33,7 +33,7 @@ class RegressorEvaluation(w.VBox):
         self.summary = c.text_label(
             f"n = {s.n:,} · R² {c.fmt(s.r2)} · MAE {c.fmt(s.mae)} · RMSE {c.fmt(s.rmse)} · "
             f"median AE {c.fmt(s.median_ae)} · max error {c.fmt(s.max_error)} · "
-            f"explained variance {c.fmt(s.explained_variance)}{shown}", cls="ipx-eval-summary")
+            f"explained variance {c.fmt(s.explained_variance)}{shown}", cls="ipx-eval-summary", wrap=True)
         lo, hi = _padded(float(min(y.min(), pred.min())), float(max(y.max(), pred.max())))
         xs, ys = bq.LinearScale(min=lo, max=hi), bq.LinearScale(min=lo, max=hi)
         names = [f"row {i}" for i in rows]

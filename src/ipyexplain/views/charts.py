@@ -127,6 +127,8 @@ STYLE = """<style>
 .ipx-chart { --bq-content-font-color: var(--jp-ui-font-color1, #333);
   --bq-axislabel-fill: var(--jp-ui-font-color1, #333); --bq-mainheading-fill: var(--jp-ui-font-color0, #111); }
 .ipx-chart .mainheading { font-weight: 600; }
+.ipx-wrap { white-space: normal !important; overflow-wrap: anywhere; height: auto !important; line-height: 1.4;
+  max-width: 100%; }
 .ipx-monitor-chart path.line, .ipx-monitor-chart path.area { pointer-events: none; }
 .ipx-monitor-chart svg.svg-figure rect[style*="cursor: move"] { pointer-events: none; }
 .ipx-monitor:has(.ipx-zoom-toggle.mod-active) .ipx-monitor-chart svg.svg-figure rect[style*="cursor: move"] {
@@ -139,9 +141,11 @@ def style() -> w.HTML:
     return w.HTML(STYLE, layout=w.Layout(display="none"))
 
 
-def text_label(value: str = "", *, cls: str = "", bold: bool = False) -> w.Label:
-    """A Label: its value is shown as text (never parsed as HTML)."""
+def text_label(value: str = "", *, cls: str = "", bold: bool = False, wrap: bool = False) -> w.Label:
+    """A Label: its value is shown as text (never parsed as HTML); ``wrap``: long text wraps (needs :func:`style`)."""
     label = w.Label(value=value, layout=w.Layout(width="auto"))
+    if wrap:
+        label.add_class("ipx-wrap")
     if bold:
         label.style.font_weight = "bold"
     if cls:

@@ -1,0 +1,104 @@
+"""Sections of the comparison view that take their own time: SHAP explanations of both models side by side
+(computed by background Jobs, the bars sharpening live) with their rank agreement, and the compression
+report of two torch models (size, latency, agreement, per-layer output differences)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+
+from .._jobs import Job
+from ..compare.compression import CompressionReport
+from ..compare.importance import mean_abs, rank_agreement
+from . import charts as c
+from ._chart_compare import grid, section
+from .bars import ImportanceBars
+
+
+class ExplanationsSideBySide:
+    """SHAP bars of A and B (the same rows for both) and the rank agreement of their mean |SHAP|.
+
+    ``explainer="auto"`` gives each model its fast exact explainer where there is one (trees, linear
+    models; their units can differ: the bars' axes say which); ``"permutation"`` explains both the
+    same model-agnostic way (same units, slower)."""
+
+    def __init__(self, model_a: Any, model_b: Any, X: Any, names: tuple[str, str], *, output: Any = None,
+                 rows: int = 200, seed: int = 0, top_k: int = 10, explainer: Any = "auto") -> None:
+        from ..adapters import as_table
+        from ..backends import shap_
+
+        table = as_table(X)
+        take = np.sort(np.random.default_rng(seed).choice(table.n_rows, size=min(rows, table.n_rows), replace=False))
+        sample = table.take(take)
+        self.top_k = top_k
+        self.agreement = c.text_label("Rank agreement: computing the explanations…", cls="ipx-compare-ranks",
+                                      wrap=True)
+        self.result: Any = None
+        self.bars: list[ImportanceBars] = []
+        self.jobs: list[Job[Any]] = []
+        self._names = names
+        self._rows = int(sample.shape[0])
+        for name, model in zip(names, (model_a, model_b), strict=True):
+            bars = ImportanceBars(title=f"{name} · mean |SHAP| over {sample.shape[0]} rows", value_label="SHAP value",
+                                  progress_unit="rows", top_k=top_k)
+            bars.layout = w.Layout(width="50%", min_width="320px")
+            job = shap_.job(model, sample, explainer=explainer, output=output, seed=seed)
+            bars.bind(job)
+            job.observe(self._on_job)
+            self.bars.append(bars)
+            self.jobs.append(job)
+        self._on_job(self.jobs[0])
+        self.widget = section("Explanations side by side", w.HBox(self.bars, layout=w.Layout(width="100%")),
+                              self.agreement, cls="ipx-compare-explanations")
+
+    def _on_job(self, job: Job[Any]) -> None:
+        if len(self.jobs) < 2 or any(j.status != "done" for j in self.jobs):
+            failed = [j for j in self.jobs if j.status == "error"]
+            if failed:
+                error = failed[0].error
+                self.agreement.value = f"Rank agreement unavailable: {type(error).__name__}: {error}"
+            return
+        if self.result is not None:
+            return
+        ea, eb = (j.result for j in self.jobs)
+        for bars, name, ex in zip(self.bars, self._names, (ea, eb), strict=True):
+            units = list(ex.output_names or [])
+            if units:  # e.g. "1 (log-odds)": say what each side explains, the explainers may differ
+                bars.title = f"{name} · mean |SHAP| over {self._rows} rows · {units[0]}"
+        self.result = rank_agreement(mean_abs(ea.values), mean_abs(eb.values), list(ea.feature_names), self.top_k)
+        self.agreement.value = self.result.sentence
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return all(j.wait(timeout) for j in self.jobs)
+
+
+def compression_section(report: CompressionReport) -> w.VBox:
+    a, b = report.names
+    kb = lambda v: f"{v / 1024:,.1f} KiB"  # noqa: E731
+    rows = [["", a, b, "ratio"],
+            ["size (state_dict)", kb(report.size_bytes[0]), kb(report.size_bytes[1]), f"{report.size_ratio:.2f}×"],
+            [f"latency per batch of {report.batch_size} (median ± IQR)",
+             f"{report.latency_ms[0]:.2f} ± {report.latency_iqr_ms[0]:.2f} ms",
+             f"{report.latency_ms[1]:.2f} ± {report.latency_iqr_ms[1]:.2f} ms", f"{report.speedup:.2f}×"]]
+    if report.accuracy is not None:
+        rows.append(["accuracy", f"{100 * report.accuracy[0]:.1f}%", f"{100 * report.accuracy[1]:.1f}%",
+                     f"{100 * (report.accuracy[1] - report.accuracy[0]):+.1f} pts"])
+    rows.append(["same predicted class", "", f"{100 * report.agreement:.1f}%" if np.isfinite(report.agreement)
+                 else "–", ""])
+    rows.append(["output difference (max / mean |B - A|)", "", f"{c.fmt(report.output_max_abs)} / "
+                 f"{c.fmt(report.output_mean_abs)}", ""])
+    children: list[w.Widget] = [c.text_label(report.sentence, cls="ipx-compression-sentence", wrap=True),
+                                grid(rows, cls="ipx-compression-table")]
+    if report.layers:
+        layers = {f"{d.name} ({d.kind_b})" if d.kind_a != d.kind_b else d.name: d.relative for d in report.layers}
+        bars = ImportanceBars(layers, title="Per-layer output difference, in network order",
+                              value_label="relative difference ‖B - A‖ / ‖A‖", sort="none",
+                              top_k=min(len(layers), 30))
+        bars.layout = w.Layout(width="100%", max_width="760px")
+        children.append(bars)
+    else:
+        children.append(c.text_label("No layer has the same name in both models (a distilled architecture): "
+                                     "only the outputs are compared."))
+    return section(f"Compression: {b} against {a}", *children, cls="ipx-compare-compression")

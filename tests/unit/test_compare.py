@@ -1,0 +1,143 @@
+"""compare(): the verdict, metrics equal to scikit-learn's, disagreement rows, explanations side by side with
+their rank agreement, the compression report of a dynamically quantized torch model, and named errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import ipywidgets as w
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import metrics as skm
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+from ipyexplain.compare import compare, comparison, compression_report
+from ipyexplain.compare.importance import mean_abs
+from ipyexplain.views import charts
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def pair():
+    X, y = make_classification(1600, 6, n_informative=4, random_state=0)
+    labels = np.where(y == 1, XSS, "stays")
+    a = LogisticRegression().fit(X[:800], labels[:800])
+    b = RandomForestClassifier(40, max_depth=6, random_state=0, n_jobs=1).fit(X[:800], labels[:800])
+    return a, b, X[800:], labels[800:]
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def test_metrics_equal_sklearn_and_the_verdict_uses_mcnemar(pair):
+    a, b, X, y = pair
+    r = comparison(a, b, X, y, names=("logistic", "forest"), n_resamples=500)
+    pa, pb = a.predict_proba(X), b.predict_proba(X)
+    acc = r.metrics["accuracy"]
+    assert (acc.a, acc.b) == (pytest.approx(skm.accuracy_score(y, a.predict(X))),
+                              pytest.approx(skm.accuracy_score(y, b.predict(X))))
+    assert r.metrics["auc"].a == pytest.approx(skm.roc_auc_score(y, pa[:, 1]))
+    assert r.metrics["log_loss"].b == pytest.approx(skm.log_loss(y, pb), rel=1e-9)
+    assert r.metrics["brier"].a == pytest.approx(skm.brier_score_loss(y, pa[:, 1], pos_label="stays"))
+    assert acc.p_value == r.mcnemar.p_value and acc.test.startswith("McNemar")
+    assert acc.interval.low <= acc.diff <= acc.interval.high
+    assert r.agreement == pytest.approx(np.mean(a.predict(X) == b.predict(X)))
+    assert r.kappa == pytest.approx(skm.cohen_kappa_score(a.predict(X), b.predict(X)))
+    assert r.sentence.startswith("forest is more accurate than logistic by ") or r.sentence.startswith("No significant")
+    first = int(r.disagreements[0])
+    assert a.predict(X)[first] != b.predict(X)[first] and r.truth[0] == y[first]
+    assert r.pred_a[0] == f"{a.predict(X)[first]} ({pa[first].max():.2f})"
+
+
+def test_regression_comparison_equals_sklearn():
+    X, y = make_regression(500, 5, noise=20, random_state=1)
+    a, b = LinearRegression().fit(X[:250], y[:250]), Ridge(alpha=300).fit(X[:250], y[:250])
+    r = comparison(a, b, X[250:], y[250:], n_resamples=300, metric="r2")
+    pa, pb = a.predict(X[250:]), b.predict(X[250:])
+    assert r.metrics["rmse"].b == pytest.approx(skm.root_mean_squared_error(y[250:], pb))
+    assert r.metrics["mae"].a == pytest.approx(skm.mean_absolute_error(y[250:], pa))
+    assert r.metrics["r2"].b == pytest.approx(skm.r2_score(y[250:], pb))
+    assert r.primary == "r2" and "R²" in r.sentence and r.mcnemar is None and np.isnan(r.kappa)
+
+
+def test_widget_shows_the_sentence_table_rows_and_rank_agreement(pair):
+    a, b, X, y = pair
+    view = compare(a, b, X, y, names=("logistic", "forest"), n_resamples=300, explain_rows=60)
+    assert view.headline.value == view.result.sentence == view.sentence
+    cells = [x.value for x in walk(view.table) if isinstance(x, w.Label)]
+    assert cells[:7] == ["metric", "logistic", "forest", "forest - logistic", "95% CI of forest - logistic", "p",
+                         "test"]
+    assert cells[7] == "accuracy ★" and cells[8] == f"{100 * view.result.metrics['accuracy'].a:.1f}%"
+    labels = [x.value for x in walk(view) if isinstance(x, w.Label)]
+    assert any(XSS in v for v in labels)
+    assert not [x for x in walk(view) if isinstance(x, w.HTML) and x.value != charts.STYLE]
+    assert view.contingency.values.sum() == len(y)
+    assert view.explanations.wait(60)
+    view.explanations._on_job(view.explanations.jobs[0])
+    ea, eb = (j.result for j in view.explanations.jobs)
+    ranks = view.explanations.result
+    assert ranks.spearman == pytest.approx(stats.spearmanr(mean_abs(ea.values), mean_abs(eb.values)).statistic)
+    assert view.explanations.agreement.value == ranks.sentence
+    assert view.compression is None
+
+
+def test_dynamic_quantization_report():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(12, 256), torch.nn.ReLU(), torch.nn.Linear(256, 3))
+    X = torch.randn(600, 12)
+    y = (X[:, 0] > 0).long() + (X[:, 1] > 1).long()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+    report = compression_report(net, q, X, y, names=("float32", "int8"), batch_size=128, repeats=5)
+    assert report.size_bytes[0] > report.size_bytes[1] and report.size_ratio > 1.5
+    with torch.no_grad():  # in batches, as the report: dynamic quantization scales activations per batch
+        out_a, out_b = net(X), torch.cat([q(X[i:i + 128]) for i in range(0, 600, 128)])
+        hidden_a, hidden_b = net[0](X[:512]), q[0](X[:512])
+    assert report.agreement == pytest.approx(float((out_a.argmax(1) == out_b.argmax(1)).float().mean()))
+    assert report.accuracy == pytest.approx((float((out_a.argmax(1) == y).float().mean()),
+                                             float((out_b.argmax(1) == y).float().mean())))
+    assert [d.name for d in report.layers] == ["0", "1", "2"]
+    assert report.layers[0].kind_b == "dynamic quantized Linear" and report.layers[1].kind_b == "ReLU"
+    expected = float(torch.linalg.vector_norm(hidden_b - hidden_a) / torch.linalg.vector_norm(hidden_a))
+    assert report.layers[0].relative == pytest.approx(expected, rel=1e-5) and 0 < expected < 0.1
+    assert report.latency_ms[0] > 0 and report.batch_size == 128
+    assert "int8 is " in report.sentence and "smaller than float32" in report.sentence
+    view = compare(net, q, X.numpy(), y.numpy(), names=("float32", "int8"), explain=False, n_resamples=200)
+    assert view.compression is not None and view.result.metrics["accuracy"].a == pytest.approx(report.accuracy[0])
+    student = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    assert compression_report(net, student, X, repeats=3).layers[-1].name == "2"  # only same-named, same-shape
+    with pytest.raises(ValueError, match="disagree on the output shape"):
+        compression_report(net, torch.nn.Linear(12, 2), X, repeats=3)
+    with pytest.raises(TypeError, match="the compressed is a str"):
+        compression_report(net, "q", X)
+
+
+def test_bad_input_is_named(pair):
+    a, b, X, y = pair
+    X3, y3 = make_classification(300, 6, n_informative=4, n_classes=3, random_state=0)
+    c3 = LogisticRegression(max_iter=300).fit(X3, y3)
+    with pytest.raises(ValueError, match="disagree on the output shape"):
+        comparison(c3, LogisticRegression().fit(X3, y3 == 1), X3, y3 == 1)
+    y01 = (y == XSS).astype(int)
+    reg = LinearRegression().fit(X, y01)
+    with pytest.raises(ValueError, match="disagree on the task"):
+        comparison(LogisticRegression().fit(X, y01), reg, X, y01)
+    with pytest.raises(ValueError, match=r"metric must be one of \('accuracy', 'auc', 'log_loss', 'brier'\)"):
+        comparison(a, b, X, y, metric="rmse")
+    with pytest.raises(TypeError, match="names must be two strings"):
+        comparison(a, b, X, y, names=("only one",))
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
+        comparison(a, b, X, y, confidence=95)
+    with pytest.raises(ValueError, match="y has 5 entries but X has 800 rows"):
+        comparison(a, b, X, y[:5])
+    with pytest.raises(ValueError, match="single class"):
+        comparison(a, b, X, np.full(len(y), "stays"))
