@@ -1,5 +1,6 @@
 """One-call entry points for deep models: start the work in the background, return the view it draws into.
 
+- :func:`show_attention`: every layer and head of a transformer's attention as an AttentionView.
 - :func:`attribute`: Captum attributions (``backends.torch_attr``) drawn live as an
   :class:`~ipyexplain.views.image_overlay.ImageOverlay` (images), a
   :class:`~ipyexplain.views.tokens.TokenView` (token ids), :class:`~ipyexplain.ImportanceBars`
@@ -151,3 +152,19 @@ def attribute(model: Any, inputs: Any, *, method: str | Sequence[str] = "integra
     for label, job in _chain(streams):
         view.bind(job, label)
     return view
+
+
+def show_attention(model: Any, inputs: Any, *, tokens: Any = None, vocab: Any = None, tokenizer: Any = None,
+                   title: str | None = None, layer: int = 0, head: int = 0, **forward_kwargs: Any) -> Any:
+    """A transformer's attention on ``inputs``: every layer and head, drawn as an AttentionView.
+
+    Works for Hugging Face models (``output_attentions=True``) and models built from
+    ``torch.nn.MultiheadAttention`` (``nn.TransformerEncoder``...); see
+    :func:`ipyexplain.backends.attention.attention`. ``forward_kwargs`` go to the model.
+    """
+    from .backends.attention import attention
+    from .views.attention import AttentionView
+
+    maps = attention(model, inputs, tokens=tokens, vocab=vocab, tokenizer=tokenizer, **forward_kwargs)
+    heading = title if title is not None else f"Attention · {type(model).__name__}"
+    return AttentionView(maps, title=heading, layer=layer, head=head)

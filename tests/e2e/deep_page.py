@@ -102,3 +102,29 @@ class TokensOnPage(LiveOnPage):
                  background: getComputedStyle(e).backgroundColor, color: getComputedStyle(e).color,
                  joined: String(e.classList.contains('ipx-joined')) }))"""
         )
+
+
+class AttentionOnPage(LiveOnPage):
+    selector = ".ipx-attention"
+
+    def matrix_digest(self) -> str:
+        return str(self.root.locator("canvas.ipx-attn-matrix").evaluate(
+            """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) >>> 0; return h; }"""))
+
+    def select(self, which: str, value: str) -> None:
+        frame = self.frame()
+        self.root.locator(f"select.ipx-attn-{which}").select_option(value)
+        self.wait_frame(frame + 1)
+
+    def hover_cell(self, row: int, col: int) -> None:
+        canvas = self.root.locator("canvas.ipx-attn-matrix")
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        assert box is not None
+        x, y, cell = (float(v) for v in (canvas.get_attribute("data-layout") or "0,0,0").split(",")[:3])
+        self.page.mouse.move(box["x"] + x + (col + 0.5) * cell, box["y"] + y + (row + 0.5) * cell)
+
+    def strip_weights(self) -> list[tuple[str, str]]:
+        return self.root.locator(".ipx-attn-token").evaluate_all(
+            "els => els.map((e) => [e.textContent, e.dataset.weight])")
