@@ -133,3 +133,22 @@ def test_lab_same_cell_loop_100k_steps_and_dark_theme(page: Page, page_log: Page
     assert 300 < len(drawn) <= 1_600 and drawn[-1][0] == 100_299
     assert time.monotonic() - started < 60
     assert not page_log.errors(), page_log.summary()
+
+
+def test_voila_dark_distributions_picker_callouts_and_history(page: Page, page_log: PageLog, voila: VoilaServers):
+    open_voila(page, voila, "distributions_net.ipynb", theme="dark", selector=".ipx-distributions")
+    root = page.locator(".ipx-distributions")
+    expect(root.locator(".ipx-dist-callouts")).to_contain_text("1 (ReLU): 5 of 32 units dead")
+    expect(root.locator(".ipx-dist-callouts")).to_contain_text("3 (Tanh): ")
+    hist = ChartOnPage.find(page, "dist-hist", scope=root)
+    assert hist.title() == "0.weight · Linear"
+    assert luminance(hist.tick_color()) > 0.5 and luminance(hist.background()) < 0.3
+    root.locator(".ipx-dist-kind button", has_text="activations").click()
+    root.locator(".ipx-dist-layer select").select_option("3")
+    expect(hist.root.locator("text.mainheading")).to_have_text("3 · Tanh")
+    expect(root.locator(".ipx-dist-summary")).to_contain_text("saturated")
+    expect(root.locator(".ipx-heatmap")).to_have_count(1)  # the chosen layer's history, steps x bins
+    page.set_viewport_size({"width": 1200, "height": 1300})
+    page.wait_for_timeout(500)
+    screenshot(root, "distributions-voila-dark")
+    assert not page_log.errors(), page_log.summary()

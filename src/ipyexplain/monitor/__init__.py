@@ -3,7 +3,8 @@ torch model (:class:`LayerWatch`), and parameter/activation/output distributions
 
 from __future__ import annotations
 
+from ._dist_widget import Distributions, distributions
 from ._watch import LayerWatch
 from .training import TrainingMonitor
 
-__all__ = ["LayerWatch", "TrainingMonitor"]
+__all__ = ["Distributions", "LayerWatch", "TrainingMonitor", "distributions"]
