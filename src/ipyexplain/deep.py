@@ -1,5 +1,6 @@
 """One-call entry points for deep models: start the work in the background, return the view it draws into.
 
+- :func:`maximize_activation`: an input optimised for a class, channel or neuron, drawn as it evolves.
 - :func:`show_attention`: every layer and head of a transformer's attention as an AttentionView.
 - :func:`attribute`: Captum attributions (``backends.torch_attr``) drawn live as an
   :class:`~ipyexplain.views.image_overlay.ImageOverlay` (images), a
@@ -168,3 +169,21 @@ def show_attention(model: Any, inputs: Any, *, tokens: Any = None, vocab: Any = 
     maps = attention(model, inputs, tokens=tokens, vocab=vocab, tokenizer=tokenizer, **forward_kwargs)
     heading = title if title is not None else f"Attention · {type(model).__name__}"
     return AttentionView(maps, title=heading, layer=layer, head=head)
+
+
+def maximize_activation(model: Any, *, input_shape: tuple[int, ...], title: str | None = None, image_size: int = 224,
+                        **options: Any) -> Any:
+    """Optimise an input for a class logit, channel or neuron of ``model`` and show it evolving live.
+
+    Options: see :func:`ipyexplain.backends.actmax.stream` (``target``, ``layer``, ``channel``,
+    ``neuron``, ``steps``, ``lr``, ``decorrelate``, ``jitter_px``, ``l2``, ``tv``, ``blur_sigma``,
+    ``input_range``, ``transform``...). Returns an ActMaxView bound to the running job.
+    """
+    from .backends import actmax
+    from .views.actmax import ActMaxView
+
+    stream = actmax.stream(model, input_shape=input_shape, **options)  # checks the objective now
+    view = ActMaxView(title=title if title is not None else f"Activation maximization · {type(model).__name__}",
+                      image_size=image_size)
+    view.bind(Job(stream, name="activation maximization").start())
+    return view
