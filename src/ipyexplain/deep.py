@@ -1,5 +1,6 @@
 """One-call entry points for deep models: start the work in the background, return the view it draws into.
 
+- :func:`faithfulness`: deletion / insertion curves of any attribution against random orders, live.
 - :func:`maximize_activation`: an input optimised for a class, channel or neuron, drawn as it evolves.
 - :func:`show_attention`: every layer and head of a transformer's attention as an AttentionView.
 - :func:`attribute`: Captum attributions (``backends.torch_attr``) drawn live as an
@@ -186,4 +187,22 @@ def maximize_activation(model: Any, *, input_shape: tuple[int, ...], title: str 
     view = ActMaxView(title=title if title is not None else f"Activation maximization · {type(model).__name__}",
                       image_size=image_size)
     view.bind(Job(stream, name="activation maximization").start())
+    return view
+
+
+def faithfulness(model: Any, X: Any, attribution: Any, *, title: str | None = None, feature_names: Any = None,
+                 **options: Any) -> Any:
+    """Deletion and insertion curves of ``attribution`` against random orders, drawn live beside it.
+
+    ``attribution`` may come from this project or from shap (any ``shap.Explanation``), or be an array.
+    Options: see :func:`ipyexplain.backends.faithfulness.stream` (``target``, ``steps``, ``n_random``,
+    ``baseline``, ``order``...). Returns a FaithfulnessView bound to the running job.
+    """
+    from .backends import faithfulness as backend
+    from .views.faithfulness import FaithfulnessView
+
+    stream = backend.stream(model, X, attribution, **options)  # checks shapes and targets now
+    view = FaithfulnessView(attribution, title=title if title is not None else "Deletion and insertion",
+                            feature_names=feature_names)
+    view.bind(Job(stream, name="faithfulness").start())
     return view
