@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import sys
 import threading
 import warnings
 import weakref
@@ -109,6 +110,17 @@ def output_tensor(out: Any) -> Any:
     )
 
 
+def _caller_level() -> int:
+    """``stacklevel`` for a warning that points at the user's code (the first frame outside ipyexplain)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and (frame.f_globals.get("__name__", "").startswith("ipyexplain")
+                                 or frame.f_code.co_filename.endswith("contextlib.py")):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
 @contextlib.contextmanager
 def eval_mode(model: Any, *, warn: bool = False) -> Iterator[None]:
     """Run in eval mode (dropout off, batch-norm statistics fixed); restore training mode after."""
@@ -118,7 +130,7 @@ def eval_mode(model: Any, *, warn: bool = False) -> Iterator[None]:
             f"{type(model).__name__} is in training mode: switched to eval mode for the attribution "
             "(dropout and batch-norm updates would make it noisy); its mode is restored afterwards",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_level(),
         )
     model.eval()
     try:
