@@ -54,7 +54,7 @@ class AttributionPanel(widgets.HBox):
     def __init__(self, job: Job[Any], input_names: Sequence[str], kinds: Sequence[str], title: str) -> None:
         self.job = job
         self.shares = ImportanceBars(title=f"{title} · share of |attribution| per input" if title else
-                                     "share of |attribution| per input", value_label="share of |attribution|",
+                                     "share of |attribution| per input", value_label="share of attribution",
                                      progress_unit="steps", sort="none")
         self.shares.bind(job)
         self.maps: dict[str, Any] = {}
