@@ -99,8 +99,8 @@ def test_dynamic_quantization_report():
         q = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
     report = compression_report(net, q, X, y, names=("float32", "int8"), batch_size=128, repeats=5)
     assert report.size_bytes[0] > report.size_bytes[1] and report.size_ratio > 1.5
-    with torch.no_grad():  # in batches, as the report: dynamic quantization scales activations per batch
-        out_a, out_b = net(X), torch.cat([q(X[i:i + 128]) for i in range(0, 600, 128)])
+    with torch.no_grad():  # one batch, as compare() predicts: dynamic quantization scales activations per batch
+        out_a, out_b = net(X), q(X)
         hidden_a, hidden_b = net[0](X[:512]), q[0](X[:512])
     assert report.agreement == pytest.approx(float((out_a.argmax(1) == out_b.argmax(1)).float().mean()))
     assert report.accuracy == pytest.approx((float((out_a.argmax(1) == y).float().mean()),
@@ -110,9 +110,12 @@ def test_dynamic_quantization_report():
     expected = float(torch.linalg.vector_norm(hidden_b - hidden_a) / torch.linalg.vector_norm(hidden_a))
     assert report.layers[0].relative == pytest.approx(expected, rel=1e-5) and 0 < expected < 0.1
     assert report.latency_ms[0] > 0 and report.batch_size == 128
+    assert report.latency_quartiles_ms[0][0] <= report.latency_ms[0] <= report.latency_quartiles_ms[0][1]
     assert "int8 is " in report.sentence and "smaller than float32" in report.sentence
     view = compare(net, q, X.numpy(), y.numpy(), names=("float32", "int8"), explain=False, n_resamples=200)
     assert view.compression is not None and view.result.metrics["accuracy"].a == pytest.approx(report.accuracy[0])
+    assert view.result.metrics["accuracy"].b == pytest.approx(report.accuracy[1])
+    assert view.result.agreement == pytest.approx(report.agreement)  # the same batching: the same predictions
     student = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
     assert compression_report(net, student, X, repeats=3).layers[-1].name == "2"  # only same-named, same-shape
     with pytest.raises(ValueError, match="disagree on the output shape"):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -105,7 +105,7 @@ class Interval:
     low: float
     high: float
     confidence: float
-    replicates: np.ndarray  # the bootstrap distribution of the difference
+    replicates: np.ndarray = field(repr=False)  # the bootstrap distribution of the difference
 
 
 def bootstrap_diff(metric: PairedMetric, *, n_resamples: int = 2000, confidence: float = 0.95,

@@ -89,7 +89,7 @@ class ModelComparison(w.VBox):
         self.rows_note = c.text_label(
             f"Rows where they disagree ({n_differ:,}; the {listed} with the {what}):" if listed
             else "No row where they disagree.", cls="ipx-compare-rows-note", bold=True)
-        self.rows_table = grid([["row", "truth", a, b]] + [
+        self.rows_table = grid([["row", "truth", a, b]] * bool(listed) + [
             [str(int(i)), t, pa, pb] for i, t, pa, pb in zip(result.disagreements, result.truth, result.pred_a,
                                                             result.pred_b, strict=True)], cls="ipx-compare-rows")
         head = [c.style(), *([c.text_label(title, bold=True)] if title else [])]

@@ -79,9 +79,10 @@ def compression_section(report: CompressionReport) -> w.VBox:
     kb = lambda v: f"{v / 1024:,.1f} KiB"  # noqa: E731
     rows = [["", a, b, "ratio"],
             ["size (state_dict)", kb(report.size_bytes[0]), kb(report.size_bytes[1]), f"{report.size_ratio:.2f}×"],
-            [f"latency per batch of {report.batch_size} (median ± IQR)",
-             f"{report.latency_ms[0]:.2f} ± {report.latency_iqr_ms[0]:.2f} ms",
-             f"{report.latency_ms[1]:.2f} ± {report.latency_iqr_ms[1]:.2f} ms", f"{report.speedup:.2f}×"]]
+            [f"latency per batch of {report.batch_size} (median; middle half)",
+             *(f"{m:.2f} ms ({q[0]:.2f}–{q[1]:.2f})" for m, q in zip(report.latency_ms, report.latency_quartiles_ms,
+                                                                        strict=True)),
+             f"{report.speedup:.2f}×"]]
     if report.accuracy is not None:
         rows.append(["accuracy", f"{100 * report.accuracy[0]:.1f}%", f"{100 * report.accuracy[1]:.1f}%",
                      f"{100 * (report.accuracy[1] - report.accuracy[0]):+.1f} pts"])

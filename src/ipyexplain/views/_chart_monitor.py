@@ -102,6 +102,25 @@ class MetricPanel:
             with lines.smooth.hold_sync():
                 lines.smooth.x, lines.smooth.y, lines.smooth.visible = np.zeros(0), np.zeros(0), False
 
+    def set_log_ticks(self, values: list[np.ndarray]) -> None:
+        """Readable ticks on the log axis: 1, 2, 5 x powers of ten within the data (d3 would label every 1..9)."""
+        if not self.log:
+            if self.y_axis.tick_values is not None:
+                self.y_axis.tick_values = None
+            return
+        positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values]) if values else np.zeros(0)
+        if positive.size == 0:
+            return
+        lo, hi = float(positive.min()), float(positive.max())
+        decades = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+        for mantissas in ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), tuple(range(1, 10))):
+            ticks = [m * 10.0**k for k in decades for m in mantissas if lo <= m * 10.0**k <= hi]
+            if len(ticks) >= 3:
+                break
+        if len(ticks) < 2:
+            ticks = [lo, hi]
+        self.y_axis.tick_values = np.asarray(ticks, dtype=float)
+
     def draw_hover(self, points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> None:
         """Hover markers: up to ``_HOVER_PER_LINE`` logged points per metric, named with the smoothed value."""
         xs, ys, names = [], [], []
