@@ -50,7 +50,11 @@ def test_voila_shows_the_verdict_table_and_explanations(page: Page, page_log: Pa
     boot = ChartOnPage.find(page, "compare-bootstrap", scope=root)
     assert boot.title().startswith("Bootstrap of forest - logistic")
     expect(root.locator(".ipx-compare-ranks")).to_contain_text(SPEARMAN, timeout=60_000)
-    expect(root.locator(".ipx-compare-explanations .ipx-bars svg")).to_have_count(2)
+    expect(root.locator(".ipx-compare-explanations .ipx-bars svg")).to_have_count(4)  # global A, B; one row's A, B
+    picker = root.locator(".ipx-compare-row-picker select")
+    assert picker.locator("option").first.inner_text().replace("\xa0", " ").startswith(f"row 846: truth {XSS}")
+    picker.select_option(index=2)
+    expect(root.locator(".ipx-compare-explanations .ipx-bars").nth(3)).to_contain_text("forest on this row")
     page.set_viewport_size({"width": 1200, "height": 2200})
     page.wait_for_timeout(500)
     screenshot(page, "compare-voila-light")

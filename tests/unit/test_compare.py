@@ -85,6 +85,16 @@ def test_widget_shows_the_sentence_table_rows_and_rank_agreement(pair):
     ranks = view.explanations.result
     assert ranks.spearman == pytest.approx(stats.spearmanr(mean_abs(ea.values), mean_abs(eb.values)).statistic)
     assert view.explanations.agreement.value == ranks.sentence
+    # The rows where they disagree come with both models' waterfalls; the picker switches rows.
+    side = view.explanations
+    rows = view.result.disagreements
+    assert side.row_picker is not None and len(side.row_picker.options) == len(rows)
+    assert side.row_picker.options[0][0].startswith(f"row {rows[0]}: truth ")
+    np.testing.assert_allclose(ea.data[: len(rows)], np.asarray(X)[rows])
+    assert side.local[1]._output == pytest.approx(b.predict_proba(X[rows[:1]])[0, 1], abs=1e-6)  # tree SHAP adds up
+    side.row_picker.value = 2
+    assert side.local[0]._row == side.local[1]._row == 2
+    assert side.local[1]._output == pytest.approx(b.predict_proba(X[rows[2:3]])[0, 1], abs=1e-6)
     assert view.compression is None
 
 

@@ -53,7 +53,9 @@ def compare(
         Seeds the bootstrap, the permutations and the SHAP sample.
     explain : bool
         Also explain both models with SHAP on the same ``explain_rows`` sampled rows (background Jobs; the
-        bars fill in live) and report the rank agreement of their feature importances. ``explain_with`` is
+        bars fill in live) and report the rank agreement of their feature importances; the rows where they
+        disagree are among the rows explained, and a picker shows both models' waterfalls for each of
+        them. ``explain_with`` is
         the shap explainer: ``"auto"`` (each model's fast exact explainer where there is one: trees, linear
         models) or e.g. ``"permutation"`` for the same model-agnostic explainer (same units) for both.
         ``explain_output`` picks the class explained (default: the positive class, or the first class).
@@ -90,8 +92,12 @@ def compare(
         if output is None and result.task == "classification":
             data = result.extra["data"][0]
             output = data.classes[1] if data.binary else data.classes[0]
+        a, b = result.names
+        labels = [f"row {int(i)}: truth {t} · {a} {pa} · {b} {pb}" for i, t, pa, pb in
+                  zip(result.disagreements, result.truth, result.pred_a, result.pred_b, strict=True)]
         side = ExplanationsSideBySide(model_a, model_b, X, result.names, output=output, rows=explain_rows,
-                                      seed=0 if random_state is None else int(random_state), explainer=explain_with)
+                                      seed=0 if random_state is None else int(random_state), explainer=explain_with,
+                                      focus=result.disagreements, focus_labels=labels)
         view.explanations = side
         view.add_section(side.widget)
     return view

@@ -1,9 +1,12 @@
 """Sections of the comparison view that take their own time: SHAP explanations of both models side by side
-(computed by background Jobs, the bars sharpening live) with their rank agreement, and the compression
-report of two torch models (size, latency, agreement, per-layer output differences)."""
+(computed by background Jobs, the bars sharpening live) with their rank agreement and, for a row where the
+models disagree, both models' waterfalls; and the compression report of two torch models (size, latency,
+agreement, per-layer output differences)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -25,13 +28,23 @@ class ExplanationsSideBySide:
     same model-agnostic way (same units, slower)."""
 
     def __init__(self, model_a: Any, model_b: Any, X: Any, names: tuple[str, str], *, output: Any = None,
-                 rows: int = 200, seed: int = 0, top_k: int = 10, explainer: Any = "auto") -> None:
+                 rows: int = 200, seed: int = 0, top_k: int = 10, explainer: Any = "auto",
+                 focus: Sequence[int] = (), focus_labels: Sequence[str] = ()) -> None:
         from ..adapters import as_table
         from ..backends import shap_
 
         table = as_table(X)
-        take = np.sort(np.random.default_rng(seed).choice(table.n_rows, size=min(rows, table.n_rows), replace=False))
+        # The rows where the models disagree are explained first (their waterfalls), then a seeded sample.
+        self.focus = [int(i) for i in focus][:rows]
+        rest = np.setdiff1d(np.arange(table.n_rows), self.focus)
+        extra = np.random.default_rng(seed).choice(rest, size=min(rows - len(self.focus), rest.size), replace=False)
+        take = np.r_[np.asarray(self.focus, dtype=np.int64), np.sort(extra)]
         sample = table.take(take)
+        self._lock = threading.Lock()
+        self._focus_labels = list(focus_labels)[: len(self.focus)]
+        self.row_picker: w.Dropdown | None = None
+        self.local: list[ImportanceBars] = []
+        self._local_box = w.VBox([])
         self.top_k = top_k
         self.agreement = c.text_label("Rank agreement: computing the explanations…", cls="ipx-compare-ranks",
                                       wrap=True)
@@ -51,7 +64,7 @@ class ExplanationsSideBySide:
             self.jobs.append(job)
         self._on_job(self.jobs[0])
         self.widget = section("Explanations side by side", w.HBox(self.bars, layout=w.Layout(width="100%")),
-                              self.agreement, cls="ipx-compare-explanations")
+                              self.agreement, self._local_box, cls="ipx-compare-explanations")
 
     def _on_job(self, job: Job[Any]) -> None:
         if len(self.jobs) < 2 or any(j.status != "done" for j in self.jobs):
@@ -60,8 +73,12 @@ class ExplanationsSideBySide:
                 error = failed[0].error
                 self.agreement.value = f"Rank agreement unavailable: {type(error).__name__}: {error}"
             return
-        if self.result is not None:
-            return
+        with self._lock:
+            if self.result is not None:
+                return
+            self._finish()
+
+    def _finish(self) -> None:
         ea, eb = (j.result for j in self.jobs)
         for bars, name, ex in zip(self.bars, self._names, (ea, eb), strict=True):
             units = list(ex.output_names or [])
@@ -69,6 +86,30 @@ class ExplanationsSideBySide:
                 bars.title = f"{name} · mean |SHAP| over {self._rows} rows · {units[0]}"
         self.result = rank_agreement(mean_abs(ea.values), mean_abs(eb.values), list(ea.feature_names), self.top_k)
         self.agreement.value = self.result.sentence
+        if self.focus:
+            self._show_local(ea, eb)
+
+    def _show_local(self, ea: Any, eb: Any) -> None:
+        """Waterfalls of one disagreement row, A and B side by side, with a picker of those rows."""
+        labels = self._focus_labels or [f"row {i}" for i in self.focus]
+        self.row_picker = w.Dropdown(options=[(text, pos) for pos, text in enumerate(labels)], value=0,
+                                     description="Row", layout=w.Layout(width="auto", min_width="420px"),
+                                     style={"description_width": "40px"})
+        self.row_picker.add_class("ipx-compare-row-picker")
+        for name, ex in zip(self._names, (ea, eb), strict=True):
+            bars = ImportanceBars(ex, mode="local", row=0, top_k=8, title=f"{name} on this row",
+                                  value_label="SHAP value")
+            bars.layout = w.Layout(width="50%", min_width="320px")
+            self.local.append(bars)
+
+        def pick(change: dict[str, Any]) -> None:
+            for bars in self.local:
+                bars.update(row=int(change["new"]), title=bars.title)
+
+        self.row_picker.observe(pick, "value")
+        self._local_box.children = [
+            c.text_label("Why they disagree: pick a row where their predictions differ", bold=True),
+            self.row_picker, w.HBox(self.local, layout=w.Layout(width="100%"))]
 
     def wait(self, timeout: float | None = None) -> bool:
         return all(j.wait(timeout) for j in self.jobs)
