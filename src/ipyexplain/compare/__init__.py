@@ -97,7 +97,7 @@ def compare(
                   zip(result.disagreements, result.truth, result.pred_a, result.pred_b, strict=True)]
         side = ExplanationsSideBySide(model_a, model_b, X, result.names, output=output, rows=explain_rows,
                                       seed=0 if random_state is None else int(random_state), explainer=explain_with,
-                                      focus=result.disagreements, focus_labels=labels)
+                                      focus=[int(i) for i in result.disagreements], focus_labels=labels)
         view.explanations = side
         view.add_section(side.widget)
     return view
