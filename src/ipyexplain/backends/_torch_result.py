@@ -113,11 +113,13 @@ def token_strings(ids: np.ndarray, tokens: Any = None, vocab: Any = None, tokeni
     return np.array([[str(int(i)) for i in row] for row in ids], dtype=object)
 
 
-def _layout(values: np.ndarray, kind: str) -> np.ndarray:
-    """A copy in the Explanation's layout (the accumulator goes on changing after a partial is yielded)."""
+def _layout(values: np.ndarray, kind: str, copy: bool) -> np.ndarray:
+    """``values`` in the Explanation's layout: a copy for a partial result (the accumulator goes on changing
+    after it is yielded), a view of the final one (nothing changes it any more)."""
     if kind == "image" and values.ndim == 4:
-        return np.array(values.transpose(0, 2, 3, 1), order="C", copy=True)
-    return values.copy()
+        view = values.transpose(0, 2, 3, 1)
+        return np.array(view, order="C", copy=True) if copy else view
+    return values.copy() if copy else values
 
 
 def _data(setup: Setup, i: int) -> np.ndarray:
@@ -125,15 +127,15 @@ def _data(setup: Setup, i: int) -> np.ndarray:
     cached = setup.cache.get(("data", i))
     if cached is None:
         x = setup.inputs[i].detach().cpu().numpy().astype(np.float32, copy=False)
-        cached = setup.cache[("data", i)] = _layout(x, setup.kinds[i])
+        cached = setup.cache[("data", i)] = _layout(x, setup.kinds[i], copy=False)  # the inputs never change
     return cached
 
 
 def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_names: Sequence[str] | None,
-          method: str, base: np.ndarray | None) -> shap.Explanation:
+          method: str, base: np.ndarray | None, partial: bool) -> shap.Explanation:
     kind = setup.kinds[i]
     x = setup.inputs[i]
-    values = _layout(acc.values[i], kind)
+    values = _layout(acc.values[i], kind, copy=partial)
     if kind == "tokens":
         data: Any = tokens
         names = list(tokens[0]) if tokens is not None and len(tokens) == 1 else None
@@ -156,7 +158,7 @@ def build(setup: Setup, acc: Accum, *, method: str, partial: bool, tokens: np.nd
         names_of = [feature_names.get(n) for n in setup.names]
     else:
         names_of = [feature_names if not multi else None] * len(setup.inputs)
-    parts = [_part(setup, acc, i, tokens, names_of[i], method, base) for i in range(len(setup.inputs))]
+    parts = [_part(setup, acc, i, tokens, names_of[i], method, base, partial) for i in range(len(setup.inputs))]
     info_args = dict(
         method=method, input_names=setup.names, targets=None if acc.targets is None else acc.targets.copy(),
         target_names=target_names, layer=setup.layer_name,
