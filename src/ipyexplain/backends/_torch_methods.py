@@ -18,7 +18,6 @@ How each method streams (and why the final numbers equal Captum's):
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 import warnings
@@ -28,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ._torch_inputs import Setup, output_tensor
+from ._torch_inputs import Setup
+from ._torch_model import output_tensor
 
 # Captum's DeepLift says this on every call; it is how DeepLift works, not something to act on.
 warnings.filterwarnings("ignore", message="Setting forward, backward hooks and attributes on non-linear")
@@ -275,130 +275,3 @@ def _layer_points(lig: Any, setup: Setup, xs: tuple[Any, ...], bs: tuple[Any, ..
     cumsum = torch.cumsum(torch.IntTensor([0, len(layer_in)]), dim=0)
     lig.ig.gradient_func = lig._make_gradient_func(cumsum, False, None)
     return layer_in, layer_base, (xs + extra) if extra is not None else xs
-
-
-# ------------------------------------------------------------------------------- sharpen over samples
-def smoothgrad(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
-    import torch
-    from captum.attr import Saliency
-
-    nt_samples = int(opts.get("nt_samples", 16))
-    chunk = max(1, min(nt_samples, int(opts.get("sample_chunk") or max(1, nt_samples // 4))))
-    nt_type = opts.get("nt_type", "smoothgrad")
-    if nt_type not in ("smoothgrad", "smoothgrad_sq", "vargrad"):
-        raise ValueError(f"nt_type must be 'smoothgrad', 'smoothgrad_sq' or 'vargrad'; got {nt_type!r}")
-    stdevs = _stdevs(setup, opts.get("stdevs"))
-    generator = _generator(opts.get("random_state"))
-    batch = min(setup.n, opts.get("batch_size") or setup.n)
-    parts = [chunk] * (nt_samples // chunk) + ([nt_samples % chunk] if nt_samples % chunk else [])
-    acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "noise samples"
-    sal = Saliency(setup.forward)
-    for start in range(0, setup.n, batch):
-        sl = slice(start, min(setup.n, start + batch))
-        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
-        target = targets.chunk(sl, xs, extra)
-        sums: list[Any] | None = None
-        squares: list[Any] | None = None
-        seen = 0
-        for k in parts:
-            noisy = tuple(_noisy(torch, x, s, k, generator).requires_grad_() for x, s in zip(xs, stdevs, strict=True))
-            t = None if target is None else target.repeat_interleave(k)
-            e = None if extra is None else tuple(
-                a.repeat_interleave(k, dim=0) if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == len(xs[0])
-                else a for a in extra)
-            out = sal.attribute(noisy if setup.is_tuple else noisy[0], target=t, abs=opts.get("abs", True),
-                                additional_forward_args=e)
-            out = out if setup.is_tuple else (out,)
-            shaped = [a.view(len(xs[0]), k, *a.shape[1:]) for a in out]
-            s1, s2 = [a.sum(dim=1) for a in shaped], [(a * a).sum(dim=1) for a in shaped]
-            sums = s1 if sums is None else [a + b for a, b in zip(sums, s1, strict=True)]
-            squares = s2 if squares is None else [a + b for a, b in zip(squares, s2, strict=True)]
-            seen += k
-            for i, (s, q) in enumerate(zip(sums, squares, strict=True)):
-                mean, mean_sq = s * (1 / seen), q * (1 / seen)
-                value = {"smoothgrad": mean, "smoothgrad_sq": mean_sq}.get(nt_type, mean_sq - mean**2)
-                _write(acc, i, sl, value)
-            acc.done += 1
-            acc.computed[sl] = seen == nt_samples
-            yield
-
-
-def _stdevs(setup: Setup, stdevs: Any) -> tuple[float, ...]:
-    """Noise level per input: given (a float or one per input), else 15% of each input's value range."""
-    if stdevs is None:
-        return tuple(max(1e-6, 0.15 * float(x.max() - x.min())) for x in setup.inputs)
-    values = stdevs if isinstance(stdevs, (tuple, list)) else (stdevs,) * len(setup.inputs)
-    if len(values) != len(setup.inputs):
-        raise ValueError(f"stdevs has {len(values)} entries for {len(setup.inputs)} inputs")
-    return tuple(float(v) for v in values)
-
-
-def _generator(random_state: Any) -> Any:
-    import torch
-
-    if random_state is None:
-        return None
-    return torch.Generator().manual_seed(int(random_state))
-
-
-def _noisy(torch: Any, x: Any, stdev: float, k: int, generator: Any) -> Any:
-    """As ``NoiseTunnel._add_noise_to_input``: the same shape of draws from the same kind of call."""
-    expanded = (x.shape[0] * k, *x.shape[1:])
-    std = torch.tensor(stdev, device=x.device).repeat(expanded)
-    noise = torch.normal(0, std, generator=generator) if generator is not None else torch.normal(0, std)
-    return x.repeat_interleave(k, dim=0) + noise
-
-
-@contextlib.contextmanager
-def seeded(seed: int | None) -> Iterator[None]:
-    """Seed torch's and numpy's global generators (Captum draws from them) and restore them after."""
-    if seed is None:
-        yield
-        return
-    import torch
-
-    np_state = np.random.get_state()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(np_state)
-
-
-def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
-    from captum.attr import GradientShap, LayerGradientShap
-
-    n_samples = int(opts.get("n_samples", 20))
-    chunk = max(1, min(n_samples, int(opts.get("sample_chunk") or max(1, n_samples // 4))))
-    stdevs = float(opts.get("stdevs") or 0.0)
-    seed = opts.get("random_state")
-    batch = min(setup.n, opts.get("batch_size") or setup.n)
-    parts = [chunk] * (n_samples // chunk) + ([n_samples % chunk] if n_samples % chunk else [])
-    acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "samples"
-    layer = setup.layer
-    method = LayerGradientShap(setup.forward, layer) if layer is not None else GradientShap(setup.forward)
-    calls = 0
-    for start in range(0, setup.n, batch):
-        sl = slice(start, min(setup.n, start + batch))
-        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
-        target = targets.chunk(sl, xs, extra)
-        total: list[Any] | None = None
-        seen = 0
-        for k in parts:
-            with seeded(None if seed is None else int(seed) + calls):
-                out = method.attribute(xs if setup.is_tuple else xs[0],
-                                       baselines=setup.baselines if setup.is_tuple else setup.baselines[0],
-                                       n_samples=k, stdevs=stdevs, target=target, additional_forward_args=extra)
-            calls += 1
-            out = out if setup.is_tuple else (out,)
-            if layer is not None:
-                out = (out[0].sum(dim=-1),)
-            total = [a * k for a in out] if total is None else [t + a * k for t, a in zip(total, out, strict=True)]
-            seen += k
-            for i, a in enumerate(total):
-                _write(acc, i, sl, a * (1 / seen))
-            acc.done += 1
-            acc.computed[sl] = seen == n_samples
-            yield

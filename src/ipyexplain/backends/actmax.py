@@ -22,7 +22,7 @@ import numpy as np
 from .._jobs import Job, Partial
 from . import run_to_end, start_job
 from ._torch_actmax_param import Parameterisation, jitter, total_variation
-from ._torch_inputs import eval_mode, find_layer, locked, output_tensor, require_torch
+from ._torch_model import eval_mode, find_layer, locked, output_tensor, require_torch
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._torch_inputs import eval_mode, model_lock, require_torch
+from ._torch_model import eval_mode, model_lock, require_torch
 from ._torch_result import token_strings
 
 

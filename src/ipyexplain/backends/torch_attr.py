@@ -25,17 +25,10 @@ import shap
 
 from .._jobs import Job, Partial
 from . import run_to_end, start_job
-from ._torch_inputs import METHODS, Setup, canonical_method, eval_mode, locked, prepare, resolve_targets
-from ._torch_methods import (
-    Accum,
-    Targets,
-    deeplift,
-    grad_cam,
-    gradient_shap,
-    integrated_gradients,
-    saliency,
-    smoothgrad,
-)
+from ._torch_inputs import METHODS, Setup, canonical_method, prepare, resolve_targets
+from ._torch_methods import Accum, Targets, deeplift, grad_cam, integrated_gradients, saliency
+from ._torch_model import eval_mode, locked
+from ._torch_noise import gradient_shap, smoothgrad
 from ._torch_occlusion import occlusion, window_count
 from ._torch_result import AttributionInfo, build, info_of, parts_of, token_strings
 
