@@ -10,10 +10,11 @@ function input(over: Partial<OverlayInput>): OverlayInput {
 }
 
 describe("overlay pixels", () => {
-  it("show the image where the attribution is zero or not computed", () => {
+  it("show the image where the attribution is zero, veiled where it is not computed yet", () => {
     const out = new Uint8ClampedArray(8);
-    paintOverlay(input({ map: [0, NaN], width: 2, image: [0.5, 1], channels: 1 }), out);
-    expect(Array.from(out)).toEqual([128, 128, 128, 255, 255, 255, 255, 255]);
+    const pending = paintOverlay(input({ map: [0, NaN], width: 2, image: [0.5, 0], channels: 1 }), out);
+    expect(pending).toBe(1);
+    expect(Array.from(out)).toEqual([128, 128, 128, 255, 153, 153, 153, 255]); // 0 + (255 - 0) * 0.6
   });
 
   it("blend the colormap's end at full strength for |value| >= limit, scaled by opacity", () => {

@@ -41,12 +41,21 @@ export function overlayOf(value: number, inp: Pick<OverlayInput, "limit" | "sign
   return { index, alpha: inp.opacity * strength };
 }
 
-/** Paint the blend into RGBA `out` (width*height*4). */
-export function paintOverlay(inp: OverlayInput, out: Uint8ClampedArray): void {
+/** How much of the background veils a pixel whose attribution is not computed yet (a stream part-way). */
+export const PENDING_VEIL = 0.6;
+
+/** Paint the blend into RGBA `out` (width*height*4); returns how many pixels are not computed yet. */
+export function paintOverlay(inp: OverlayInput, out: Uint8ClampedArray): number {
   const lut = buildLut(inp.cmap);
   const n = inp.width * inp.height;
+  const [br, bg, bb] = inp.background;
+  let pending = 0;
   for (let i = 0; i < n; i++) {
-    const [r, g, b] = imageRgb(inp, i);
+    let [r, g, b] = imageRgb(inp, i);
+    if (inp.map[i] !== inp.map[i]) { // NaN: not computed yet, the image is veiled so it reads as "pending"
+      pending++;
+      r += (br - r) * PENDING_VEIL; g += (bg - g) * PENDING_VEIL; b += (bb - b) * PENDING_VEIL;
+    }
     const { index, alpha } = overlayOf(inp.map[i], inp);
     const o = i * 4;
     out[o] = r + (lut[index * 3] - r) * alpha;
@@ -54,6 +63,7 @@ export function paintOverlay(inp: OverlayInput, out: Uint8ClampedArray): void {
     out[o + 2] = b + (lut[index * 3 + 2] - b) * alpha;
     out[o + 3] = 255;
   }
+  return pending;
 }
 
 /** "0.123, 0.456, 0.789" for a pixel's channel values (full precision, as the data). */

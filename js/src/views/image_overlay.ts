@@ -145,7 +145,7 @@ class OverlayView {
       Array.from(limits.data).map((v) => v.toPrecision(3)).join(",")].join("|");
     if (key !== this.layoutKey) this.layout(panels, samples, cw, ch, rowHead, labels, rows, cmap, signed, limits);
     this.layoutKey = key;
-    this.paint(maps, limits, signed, cmap);
+    const pending = this.paint(maps, limits, signed, cmap);
     const computed = this.arr("_computed");
     const done = computed ? Array.from(computed.data).filter((v) => v > 0).length : panels * samples;
     const src = m.get("_source_shape");
@@ -153,6 +153,7 @@ class OverlayView {
       `${src[1]}×${src[2]} px`];
     if (m.get("_pooled") > 1) parts.push(`drawn at ${h}×${w} (means of ${m.get("_pooled")}×${m.get("_pooled")} px)`);
     if (done < panels * samples) parts.push(`${done} of ${panels * samples} maps computed so far`);
+    if (pending) parts.push(`${((100 * pending) / (panels * samples * h * w)).toFixed(0)}% of pixels not computed yet (veiled)`);
     this.status.textContent = parts.join(" · ");
     this.root.dataset.frame = String(m.get("_frame"));
     this.root.dataset.mode = m.get("mode");
@@ -215,17 +216,20 @@ class OverlayView {
     };
   }
 
-  private paint(maps: NdArray, limits: NdArray, signed: boolean, cmap: string): void {
+  /** Paint every cell; returns the number of pixels not computed yet. */
+  private paint(maps: NdArray, limits: NdArray, signed: boolean, cmap: string): number {
     const [, samples, h, w] = maps.shape;
+    let pending = 0;
     for (const canvas of this.cells) {
       const p = Number(canvas.dataset.panel), s = Number(canvas.dataset.sample);
       if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
       const ctx = canvas.getContext("2d")!;
       const img = ctx.createImageData(w, h);
       const map = maps.data.subarray(((p * samples) + s) * w * h, ((p * samples) + s + 1) * w * h);
-      paintOverlay(this.input(map, s, limits.data[p * samples + s], signed, cmap, w, h), img.data);
+      pending += paintOverlay(this.input(map, s, limits.data[p * samples + s], signed, cmap, w, h), img.data);
       ctx.putImageData(img, 0, 0);
     }
+    return pending;
   }
 
   private hover(e: PointerEvent, canvas: HTMLCanvasElement): void {
