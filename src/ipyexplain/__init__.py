@@ -3,18 +3,24 @@
 from ._jobs import Job
 from ._version import __version__
 from .compare import compare
-from .deep import attribute, show_attention
+from .deep import AttributionPanel, attribute, faithfulness, maximize_activation, show_attention
 from .display import show
 from .evaluation import evaluate
 from .explain import lime, permutation_importance, shap_values
 from .monitor import TrainingMonitor
 from .structure import ModelGraph, ModelRunError
+from .views.actmax import ActMaxView
+from .views.attention import AttentionView
 from .views.bars import ImportanceBars
+from .views.faithfulness import FaithfulnessView
 from .views.heatmap import Heatmap
+from .views.image_overlay import ImageOverlay
 from .views.network import NetworkDiagram, show_structure
+from .views.tokens import TokenView
 
 __all__ = [
-    "Heatmap", "ImportanceBars", "Job", "ModelGraph", "ModelRunError", "NetworkDiagram", "TrainingMonitor",
-    "__version__", "attribute", "compare", "evaluate", "lime", "permutation_importance", "shap_values", "show",
-    "show_attention", "show_structure",
+    "ActMaxView", "AttentionView", "AttributionPanel", "FaithfulnessView", "Heatmap", "ImageOverlay", "ImportanceBars",
+    "Job", "ModelGraph", "ModelRunError", "NetworkDiagram", "TokenView", "TrainingMonitor", "__version__", "attribute",
+    "compare", "evaluate", "faithfulness", "lime", "maximize_activation", "permutation_importance", "shap_values",
+    "show", "show_attention", "show_structure",
 ]
