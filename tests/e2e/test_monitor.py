@@ -17,26 +17,31 @@ pytestmark = pytest.mark.e2e
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def loop_state(page: Page) -> str:
-    return page.locator(".widget-label").filter(has_text=re.compile("^loop: ")).first.inner_text()
-
-
 def watch_live(page: Page, scope, timeout_s: float = 30) -> list[tuple[int, float]]:
-    """Sample the drawn loss line (points, last step) until the loop reports done; the states seen while running."""
-    seen: list[tuple[int, float]] = []
-    expect(page.locator(".widget-label").filter(has_text=re.compile("^loop: running$"))).to_be_visible(timeout=15_000)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        state = loop_state(page)
-        charts = scope.locator(".ipx-monitor-loss")
-        if charts.count() and "running" in state:
-            points = ChartOnPage(page, charts.first).line_points(1)
-            if points and (not seen or seen[-1] != (len(points), points[-1][0])):
-                seen.append((len(points), points[-1][0]))
-        if "done" in state:
-            return seen
-        page.wait_for_timeout(40)
-    raise AssertionError(f"the loop did not finish in {timeout_s} s; seen {seen}")
+    """The drawn loss line's states (points, last step) seen while the loop runs, sampled in the page on every
+    animation frame (so a slow test process cannot miss any), until the loop reports done."""
+    running = page.locator(".widget-label").filter(has_text=re.compile("^loop: running$"))
+    expect(running).to_be_visible(timeout=15_000)
+    scope.locator(".ipx-monitor-loss").first.wait_for(state="attached")
+    scope.locator(".ipx-monitor-loss").first.evaluate("""(fig) => {
+        const label = Array.from(document.querySelectorAll('.widget-label'))
+          .find((l) => l.textContent.startsWith('loop: '));
+        window.__states = [];
+        const tick = () => {
+          const path = fig.querySelector('path.line');
+          const values = path && path.__data__ ? path.__data__.values : [];
+          const state = [values.length, values.length ? values[values.length - 1].x : null];
+          const last = window.__states[window.__states.length - 1];
+          if (label.textContent === 'loop: running' && (!last || last[0] !== state[0] || last[1] !== state[1])) {
+            window.__states.push(state);
+          }
+          if (!label.textContent.includes('done')) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+    }""")
+    done = page.locator(".widget-label").filter(has_text=re.compile("^loop: done"))
+    expect(done).to_be_visible(timeout=timeout_s * 1000)
+    return [(int(n), float(x)) for n, x in page.evaluate("() => window.__states") if n]
 
 
 def test_voila_updates_while_the_kernel_is_busy_and_from_a_thread(page: Page, page_log: PageLog, voila: VoilaServers):

@@ -193,6 +193,7 @@ def test_smoothing_log_scale_and_zoom_redraw():
     assert np.all(np.isnan(loss.raw.y[np.sin(drawn_x / 50) + 0.5 <= 0]))
     assert np.all(loss.raw.y[~np.isnan(loss.raw.y)] > 0)
     assert "values ≤ 0 not drawn on the log scale" in panel.warning.value
+    panel.toggle.value = False
     mon.zoom((500, 600))
     mon.flush()
     assert loss.raw.x.min() == 499 and loss.raw.x.max() == 601 and "steps 500–600 (zoomed)" in mon.status.value

@@ -319,8 +319,7 @@ class TrainingMonitor(w.VBox):
                 self._hover_due.add(panel.title)
             for title in redrawn:
                 panel = self._panels[title]
-                panel.set_log_ticks([np.asarray(m.y, dtype=float) for lines in panel.lines.values()
-                                     for m in (lines.raw, lines.smooth) if m.visible and len(m.y)])
+                panel.set_log_ticks(panel.drawn_values())
             self._draw_hover(snaps, window, force)
             self._draw_warnings(bad)
             total = sum(s.n for s in self._series.values())

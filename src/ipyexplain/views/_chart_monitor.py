@@ -91,6 +91,9 @@ class MetricPanel:
             y = _positive(y)
             if sy is not None:
                 sy = _positive(sy)
+        x, y = _finite_end(x, y)
+        if sx is not None and sy is not None:
+            sx, sy = _finite_end(sx, sy)
         with lines.raw.hold_sync():
             lines.raw.x, lines.raw.y = x, y.astype(np.float32)
             lines.raw.opacities = [0.3 if sx is not None else 1.0]
@@ -102,8 +105,14 @@ class MetricPanel:
             with lines.smooth.hold_sync():
                 lines.smooth.x, lines.smooth.y, lines.smooth.visible = np.zeros(0), np.zeros(0), False
 
+    def drawn_values(self) -> list[np.ndarray]:
+        return [np.asarray(m.y, dtype=float) for lines in self.lines.values() for m in (lines.raw, lines.smooth)
+                if m.visible and len(m.y)]
+
     def set_log_ticks(self, values: list[np.ndarray]) -> None:
-        """Readable ticks on the log axis: 1, 2, 5 x powers of ten within the data (d3 would label every 1..9)."""
+        """The log axis' range and readable ticks: 1, 2, 5 x powers of ten within the data (d3 would label every
+        1..9). The range is set from the kernel, so the scale never has to guess a domain from data it
+        cannot take the log of (values <= 0)."""
         if not self.log:
             if self.y_axis.tick_values is not None:
                 self.y_axis.tick_values = None
@@ -112,6 +121,11 @@ class MetricPanel:
         if positive.size == 0:
             return
         lo, hi = float(positive.min()), float(positive.max())
+        if hi <= lo:
+            lo, hi = lo / 2, hi * 2
+        pad = (hi / lo) ** 0.04
+        with self.ys_log.hold_sync():
+            self.ys_log.min, self.ys_log.max = lo / pad, hi * pad
         decades = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
         for mantissas in ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), tuple(range(1, 10))):
             ticks = [m * 10.0**k for k in decades for m in mantissas if lo <= m * 10.0**k <= hi]
@@ -148,6 +162,8 @@ class MetricPanel:
 
     def _on_toggle(self, change: dict[str, object]) -> None:
         self.log = bool(change["new"])
+        if self.log:
+            self.set_log_ticks(self.drawn_values())  # a domain before any mark uses the scale
         scales = {"x": self.xs, "y": self.ys}
         with self.figure.hold_sync():
             for lines in self.lines.values():
@@ -156,6 +172,14 @@ class MetricPanel:
             self.hover.scales = scales
             self.y_axis.scale = self.ys
         self._on_log(self)
+
+
+def _finite_end(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Without trailing NaN/inf: bqplot places a line's (hidden) label at its last point and logs an error
+    when that point has no position. An inner NaN stays: it is the gap."""
+    finite = np.flatnonzero(np.isfinite(y))
+    end = int(finite[-1]) + 1 if finite.size else 0
+    return (x, y) if end == y.size else (x[:end], y[:end])
 
 
 def _positive(y: np.ndarray) -> np.ndarray:
