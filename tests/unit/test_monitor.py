@@ -263,3 +263,21 @@ def test_user_panels_and_torch_scalars():
     assert list(mon.panels) == ["Loss", "Accuracy"] and mon.panels["Loss"].log
     assert mon.history["loss"][1].tolist() == [0.5]
     mon.close()
+
+
+def test_the_drawing_thread_retires_when_idle_and_restarts(monkeypatch):
+    from ipyexplain.monitor import _throttle
+
+    monkeypatch.setattr(_throttle, "IDLE_EXIT_S", 0.05)
+    mon = TrainingMonitor(max_rate=100)
+    mon.log(0, loss=1.0)
+    deadline = time.monotonic() + 3
+    while mon._throttle._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert mon._throttle._thread is None and len(mon.panels["Loss"].lines["loss"].raw.x) == 1
+    mon.log(1, loss=0.5)
+    deadline = time.monotonic() + 3
+    while len(mon.panels["Loss"].lines["loss"].raw.x) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(mon.panels["Loss"].lines["loss"].raw.x) == 2
+    mon.close()

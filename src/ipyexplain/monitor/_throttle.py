@@ -4,7 +4,8 @@ most ``max_rate`` times a second, and the last request always gets its flush.
 Why a thread: a training loop that logs from the kernel's main thread keeps the kernel busy, but
 comm messages sent from any thread still reach the browser (ipykernel's IOPub thread sends them),
 so the charts update while the loop runs. Drawing on a separate thread keeps ``log()`` at a few
-microseconds whatever the drawing costs.
+microseconds whatever the drawing costs. The thread ends after 30 s without requests (a new one starts
+with the next), so idle monitors hold no thread.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 
 log = logging.getLogger("ipyexplain")
+IDLE_EXIT_S = 30.0  # a drawing thread with nothing to draw for this long ends
 
 
 class Throttle:
@@ -32,9 +34,9 @@ class Throttle:
         self.flushes = 0
 
     def request(self) -> None:
+        self._wake.set()  # first: a thread deciding to retire sees it (both look under _start_lock)
         if self._thread is None:
             self._start()
-        self._wake.set()
 
     def _start(self) -> None:
         with self._start_lock:
@@ -45,7 +47,11 @@ class Throttle:
 
     def _loop(self) -> None:
         while True:
-            self._wake.wait()
+            if not self._wake.wait(IDLE_EXIT_S):
+                with self._start_lock:  # idle: retire (the next request starts a new thread)
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
             if self._closed:
                 return
             wait = self._last + self.interval - time.monotonic()
