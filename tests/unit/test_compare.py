@@ -154,3 +154,5 @@ def test_bad_input_is_named(pair):
         comparison(a, b, X, y[:5])
     with pytest.raises(ValueError, match="single class"):
         comparison(a, b, X, np.full(len(y), "stays"))
+    with pytest.raises(TypeError, match=r"compare\(\) got unexpected keyword argument\(s\) 'explain_row'; valid"):
+        compare(a, b, X, y, explain_row=5)

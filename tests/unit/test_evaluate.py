@@ -213,5 +213,7 @@ def test_bad_input_is_named(binary):
         evaluate(y=y)
     with pytest.raises(ValueError, match="positive='dog' is not one of the classes"):
         evaluate(model, X, y, positive="dog")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) 'thresh'; valid keywords are: model, X"):
+        evaluate(model, X, y, thresh=0.3)
     with pytest.raises(ValueError, match="regression needs one prediction per row"):
         evaluate(y_score=np.column_stack([1 - p, p]), y=y, task="regression")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..evaluation._inputs import keywords_checked
 from .compression import CompressionReport, compression_report
 from .importance import RankAgreement, rank_agreement
 from .result import Comparison, MetricComparison, comparison
@@ -22,6 +23,7 @@ def _is_torch(model: Any) -> bool:
     return torch is not None and isinstance(model, torch.nn.Module)
 
 
+@keywords_checked
 def compare(
     model_a: Any, model_b: Any, X: Any, y: Any, *, metric: str | None = None, names: Sequence[str] = ("A", "B"),
     task: str = "auto", logits: bool | None = None, class_names: Sequence[Any] | None = None,

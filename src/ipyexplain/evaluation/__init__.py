@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._inputs import Classification, prepare
+from ._inputs import Classification, keywords_checked, prepare
 from .report import ClassificationReport, RegressionReport, classification_report, regression_report
 
 __all__ = ["ClassificationReport", "RegressionReport", "evaluate", "report"]
 
 
+@keywords_checked
 def report(
     model: Any = None, X: Any = None, y: Any = None, *, y_score: Any = None, task: str = "auto",
     logits: bool = False, class_names: Sequence[Any] | None = None, positive: Any = None, n_bins: int = 10,
@@ -24,6 +25,7 @@ def report(
     return regression_report(data)
 
 
+@keywords_checked
 def evaluate(
     model: Any = None, X: Any = None, y: Any = None, *, y_score: Any = None, task: str = "auto",
     logits: bool = False, class_names: Sequence[Any] | None = None, positive: Any = None,

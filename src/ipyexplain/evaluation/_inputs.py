@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..adapters import _to_numpy, as_predictor, as_table, as_targets, predict_checked
 
 TASKS = ("auto", "classification", "regression")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def keywords_checked(fn: F) -> F:
+    """An unknown keyword -> ``TypeError`` naming the valid ones (Python's own message names only the bad one)."""
+    valid = [n for n, p in inspect.signature(fn).parameters.items()
+             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(kwargs) - set(valid))
+        if unknown:
+            raise TypeError(f"{fn.__name__}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+                            f"valid keywords are: {', '.join(valid)}")
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 _MAX_AUTO_CLASSES = 50
 
 

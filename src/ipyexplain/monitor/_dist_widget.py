@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..adapters import _to_numpy, as_predictor, as_table, predict_checked
+from ..evaluation._inputs import keywords_checked
 from ..views._chart_distributions import DistributionsView
 from .distributions import MAX_ROWS, Summary, activations, leaf_modules, parameters, summarize
 
@@ -118,6 +119,7 @@ class Distributions(DistributionsView):
         self.add_history(step)
 
 
+@keywords_checked
 def distributions(model: Any, X: Any = None, y: Any = None, *, layers: list[str] | None = None, bins: int = 60,
                   logits: bool | None = None, title: str = "") -> Distributions:
     """Distributions of a model's parameters, activations (forward hooks on the batch ``X``, at most 512 rows)
