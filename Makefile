@@ -57,6 +57,8 @@ benchmarks: install chromium
 	$(PY) benchmarks/lime_speed.py
 	$(PY) benchmarks/explain_first_bars.py
 	$(PY) benchmarks/network_layout.py  # needs torchview and Debian graphviz (benchmark-only)
+	$(PY) benchmarks/monitor_log.py
+	$(PY) benchmarks/captum_overhead.py
 
 # The README's pictures come from the browser tests' own screenshots.
 README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar

@@ -7,7 +7,7 @@ from .deep import AttributionPanel, attribute, faithfulness, maximize_activation
 from .display import show
 from .evaluation import evaluate
 from .explain import lime, permutation_importance, shap_values
-from .monitor import TrainingMonitor
+from .monitor import LayerWatch, TrainingMonitor, distributions
 from .structure import ModelGraph, ModelRunError
 from .views.actmax import ActMaxView
 from .views.attention import AttentionView
@@ -19,8 +19,31 @@ from .views.network import NetworkDiagram, show_structure
 from .views.tokens import TokenView
 
 __all__ = [
-    "ActMaxView", "AttentionView", "AttributionPanel", "FaithfulnessView", "Heatmap", "ImageOverlay", "ImportanceBars",
-    "Job", "ModelGraph", "ModelRunError", "NetworkDiagram", "TokenView", "TrainingMonitor", "__version__", "attribute",
-    "compare", "evaluate", "faithfulness", "lime", "maximize_activation", "permutation_importance", "shap_values",
-    "show", "show_attention", "show_structure",
+    "ActMaxView",
+    "AttentionView",
+    "AttributionPanel",
+    "FaithfulnessView",
+    "Heatmap",
+    "ImageOverlay",
+    "ImportanceBars",
+    "Job",
+    "LayerWatch",
+    "ModelGraph",
+    "ModelRunError",
+    "NetworkDiagram",
+    "TokenView",
+    "TrainingMonitor",
+    "__version__",
+    "attribute",
+    "compare",
+    "distributions",
+    "evaluate",
+    "faithfulness",
+    "lime",
+    "maximize_activation",
+    "permutation_importance",
+    "shap_values",
+    "show",
+    "show_attention",
+    "show_structure",
 ]
