@@ -32,3 +32,6 @@ await build({
   logLevel: "info",
   plugins: [inlineWorker],
 });
+
+// What an exported HTML page inlines (ipyexplain.save_html): see js/build_export.mjs.
+await import("./build_export.mjs");

@@ -4,7 +4,7 @@ from ._jobs import Job
 from ._version import __version__
 from .compare import compare
 from .deep import AttributionPanel, attribute, faithfulness, maximize_activation, show_attention
-from .display import show
+from .display import save_html, show, to_html
 from .evaluation import evaluate
 from .explain import lime, permutation_importance, shap_values
 from .monitor import LayerWatch, TrainingMonitor, distributions
@@ -42,8 +42,10 @@ __all__ = [
     "lime",
     "maximize_activation",
     "permutation_importance",
+    "save_html",
     "shap_values",
     "show",
     "show_attention",
     "show_structure",
+    "to_html",
 ]

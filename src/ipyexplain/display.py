@@ -1,4 +1,4 @@
-"""Where a view is shown: inline below the cell, or in the JupyterLab sidebar."""
+"""Where a view is shown: inline below the cell, in the JupyterLab sidebar, or in one HTML file (save_html)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import warnings
 from typing import Any
 
 from IPython.display import display
+
+from ._html_export import save_html, to_html
+
+__all__ = ["PLACES", "in_voila", "save_html", "show", "to_html"]
 
 PLACES = ("inline", "sidebar")
 
