@@ -34,11 +34,13 @@ RESULTS = HERE / "results"
 _CLICK_AND_TIME = """
 async ([button, until]) => {
   const finite = (g) => Number.isFinite(Number(g.dataset.value));
+  // What an earlier round drew is still on the page until the kernel replaces it: only new charts count.
+  document.querySelectorAll('.ipx-bars, .bqplot').forEach((e) => { e.dataset.stale = '1'; });
+  const fresh = (sel) => [...document.querySelectorAll(sel)].filter((e) => !e.closest('[data-stale]'));
   const conditions = {
-    first: () => [...document.querySelectorAll('.ipx-bars g.ipx-bar')].some(finite),
-    done: () => document.querySelector('.ipx-bars')?.dataset.jobStatus === 'done'
-                && document.querySelector('.ipx-bars')?.dataset.animating === '0',
-    peer: () => document.querySelectorAll('.bqplot rect.bar').length >= 10,
+    first: () => fresh('.ipx-bars g.ipx-bar').some(finite),
+    done: () => fresh('.ipx-bars').some((e) => e.dataset.jobStatus === 'done' && e.dataset.animating === '0'),
+    peer: () => fresh('.bqplot rect.bar').length >= 10,
   };
   const test = conditions[until];
   const t0 = performance.now();
@@ -61,7 +63,7 @@ def ours(page: Page) -> tuple[float, float]:
     first = float(page.evaluate(_CLICK_AND_TIME, ["ours", "first"]))
     done_at = float(page.evaluate(
         """async () => await new Promise((resolve) => {
-             const tick = () => { const el = document.querySelector('.ipx-bars');
+             const tick = () => { const el = document.querySelector('.ipx-bars:not([data-stale])');
                if (el && el.dataset.jobStatus === 'done' && el.dataset.animating === '0') resolve(performance.now());
                else requestAnimationFrame(tick); };
              tick(); })"""))

@@ -5,7 +5,7 @@ script checks). Each pair is timed ``--rounds`` times, alternating which goes fi
 is reported with the ratio ours / sklearn's (< 1 is faster). Also: seconds until the first partial
 result (one repeat) is ready, the moment a live chart can draw its first bars.
 
-    .venv/bin/python benchmarks/permutation_speed.py [--quick]
+    .venv/bin/python benchmarks/permutation_speed.py [--quick] [--case "100,000 rows"]
 """
 
 from __future__ import annotations
@@ -64,10 +64,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k rows only, 2 rounds")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--case", default="", help="only the cases whose name contains this text")
     args = parser.parse_args()
     rounds = 2 if args.quick else args.rounds
     rows = []
     for name, model, X, y, scoring in cases(args.quick):
+        if args.case not in name:
+            continue
         ours_t, theirs_t = [], []
         for r in range(rounds):
             kw = {"scoring": scoring, "n_repeats": args.repeats, "random_state": r}

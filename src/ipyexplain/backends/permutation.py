@@ -235,10 +235,10 @@ class _PermutedCopies:
 
             self.stacked = pd.concat([rows] * copies, ignore_index=True)
         else:
-            # Column-major: permuting a column is a contiguous write, not a strided one (models that need
-            # row-major input convert once per call, as they would convert dtype anyway).
-            self.array = np.asfortranarray(rows)
-            self.stacked = np.asfortranarray(np.tile(self.array, (copies, 1)))
+            # Row-major, as users pass X: tree ensembles walk each row's features, and F-order input made
+            # a RandomForest's predict ~1.5% slower here. A column write is strided but costs O(rows) still.
+            self.array = np.ascontiguousarray(rows)
+            self.stacked = np.tile(self.array, (copies, 1))
         self.permuted: list[np.ndarray] = [np.empty(0, dtype=int)] * copies
 
     def _write(self, i: int, cols: np.ndarray, rows: np.ndarray | None) -> None:
