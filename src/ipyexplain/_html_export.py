@@ -45,6 +45,9 @@ def to_html(widget: Any, **options: Any) -> str:
                if isinstance(m, str) and m} - _html_page.BUILTIN_MODULES
     disabled = _disable_kernel_controls(state, widgets)
     running = _running_jobs(widgets.values())
+    for model in state.values():  # a frozen "about 5 s left" would be a promise the file cannot keep
+        if model["state"].get("_job_status") in ACTIVE and "_eta" in model["state"]:
+            model["state"]["_eta"] = None
     now = _dt.datetime.now().astimezone()
     stamp = now.strftime("%Y-%m-%d %H:%M %Z").strip()
     notes = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 import threading
@@ -17,6 +18,7 @@ import shap
 import ipyexplain
 from ipyexplain import _html_page
 from ipyexplain._html_export import KERNEL_ONLY
+from ipyexplain._html_page import PACKED
 from ipyexplain._jobs import Job, Partial
 from ipyexplain.views._base import STATIC
 
@@ -34,28 +36,37 @@ class Page(HTMLParser):
         self.scripts: list[tuple[dict[str, str | None], str]] = []
         self.styles: list[str] = []
         self.text: list[str] = []
-        self._in: tuple[str, dict[str, str | None]] | None = None
+        self._in: tuple[str, dict[str, str | None], list[str]] | None = None
         self.feed(text)
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
         if tag in ("script", "style"):
-            self._in = (tag, dict(attrs))
+            self._in = (tag, dict(attrs), [])
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if self._in is not None and tag == self._in[0]:
+            content = "".join(self._in[2])
+            if tag == "script":
+                self.scripts.append((self._in[1], content))
+            else:
+                self.styles.append(content)
             self._in = None
 
     def handle_data(self, data: str) -> None:
         if self._in is None:
             self.text.append(data)
-        elif self._in[0] == "script":
-            self.scripts.append((self._in[1], data))
         else:
-            self.styles.append(data)
+            self._in[2].append(data)
+
+    def code(self) -> list[tuple[dict[str, str | None], str]]:
+        """Every script's code, the packed ones (gzip + base64) unpacked."""
+        return [(attrs, gzip.decompress(base64.b64decode(text)).decode("utf-8") if attrs.get("type") == PACKED
+                 else text) for attrs, text in self.scripts]
 
     def data(self) -> dict:
-        (found,) = [text for attrs, text in self.scripts if attrs.get("id") == "ipyexplain-export-data"]
+        (found,) = [text for attrs, text in self.code() if attrs.get("id") == "ipyexplain-export-data"]
         return json.loads(found)
 
     def csp(self) -> str:
@@ -134,7 +145,8 @@ def test_the_page_loads_nothing_from_the_network():
         for name, value in attrs.items():
             assert name not in ("src", "href", "srcset", "action", "poster"), (tag, name, value)
     # No code or style asks for a remote URL (comments and plain strings such as license links may mention one).
-    for code in [s for _, s in page.scripts] + page.styles:
+    assert {a.get("type") for a, _ in page.scripts} == {PACKED, None}  # data and libraries packed; boot inline
+    for code in [s for _, s in page.code()] + page.styles:
         found = LOADS.search(without_comments(code))
         assert found is None, code[max(0, found.start() - 200): found.end() + 100]
     assert page.styles and any("Font Awesome" in s for s in page.styles)  # the button's icon font is inline
@@ -180,7 +192,7 @@ def box_id(data: dict, model: dict) -> str:
 def test_bqplot_figures_bring_their_libraries_and_our_views_do_not():
     fig = bq.Figure(marks=[bq.Lines(x=[0, 1], y=[0, 1], scales={"x": bq.LinearScale(), "y": bq.LinearScale()})])
     with_fig = Page(ipyexplain.to_html(fig))
-    assert sorted(a.get("data-amd-module") or "" for a, _ in with_fig.scripts if "data-amd-module" in a) == [
+    assert sorted(str(a["data-amd-module"]) for a, _ in with_fig.scripts if "data-amd-module" in a) == [
         "bqplot", "bqscales"]
     alone = Page(ipyexplain.to_html(heatmap()))
     assert [a["data-amd-module"] for a, _ in alone.scripts if "data-amd-module" in a] == ["anywidget"]
@@ -203,11 +215,18 @@ def test_user_strings_stay_text():
     text = ipyexplain.to_html(bars, title=XSS + BREAKOUT)
     assert XSS not in text and BREAKOUT not in text  # neither appears raw anywhere in the file
     page = Page(text)
-    # Exactly our scripts: the data, the boot script, html-manager, anywidget's bundle.
+    # Exactly our scripts: the data, html-manager, anywidget's bundle, the boot script (last, inline).
     assert len([a for t, a in page.tags if t == "script"]) == 4
+    assert page.scripts[-1][0] == {} and "DecompressionStream" in page.scripts[-1][1]
     assert "".join(page.text).count(XSS + BREAKOUT) == 2  # <title> and the heading, as text
     (model,) = models(page.data(), "AnyModel")
     assert sorted(model["state"]["_names"]) == sorted(names)  # and the data reads back exactly
+
+
+def test_packed_parts_are_deterministic_and_cannot_hold_markup():
+    payload = _html_page.pack("</script>" * 3)
+    assert payload == _html_page.pack("</script>" * 3) and re.fullmatch(r"[A-Za-z0-9+/=]+", payload)
+    assert gzip.decompress(base64.b64decode(payload)) == b"</script>" * 3
 
 
 def test_a_bundle_cannot_end_its_script_element():
@@ -238,7 +257,7 @@ def test_a_running_job_is_saved_as_a_snapshot_and_a_finished_one_is_not():
         notes = [a for t, a in page.tags if t == "p" and a.get("class") == "ipx-export-note"]
         assert len(notes) == 1 and "while 1 job was still running" in "".join(page.text)
         (model,) = models(page.data(), "AnyModel")
-        assert model["state"]["_job_status"] == "running"
+        assert model["state"]["_job_status"] == "running" and model["state"]["_eta"] is None
     finally:
         gate.set()
         job.wait(5)
@@ -278,10 +297,10 @@ def test_save_html_writes_utf8_and_returns_the_path(tmp_path):
 
 
 def test_size_of_a_typical_export():
-    """A view alone is html-manager (~2.4 MB) plus its bundle and data; a bqplot chart adds ~1 MB."""
+    """A view alone is html-manager (2.4 MB, 0.8 MB packed) plus its bundle and data; bqplot adds ~0.4 MB."""
     alone = len(ipyexplain.to_html(heatmap()).encode())
-    assert 2.2 * MB < alone < 2.8 * MB, alone
+    assert 0.6 * MB < alone < 1.0 * MB, alone
     fig = bq.Figure(marks=[bq.Lines(x=np.arange(100), y=np.arange(100), scales={"x": bq.LinearScale(),
                                                                                  "y": bq.LinearScale()})])
     with_chart = len(ipyexplain.to_html(W.VBox([heatmap(), fig])).encode())
-    assert with_chart - alone < 1.3 * MB, with_chart
+    assert with_chart - alone < 0.5 * MB, with_chart

@@ -1,7 +1,8 @@
-// The boot script of a page written by `ipyexplain.save_html`: it installs the AMD loader (before the inline
-// module scripts that follow it run), then, once the page is parsed, restores the widget state embedded as
-// JSON, builds the models with @jupyter-widgets/html-manager and draws each view into its placeholder.
-// Failures are shown in the page as text.
+// The boot script of a page written by `ipyexplain.save_html`: it installs the AMD loader, then, once the
+// page is parsed, unpacks the gzipped parts (<script type="application/x-ipyexplain-gzip">, base64: the
+// widget libraries and the widget state, a third of their size), runs the libraries in order, builds the
+// models with @jupyter-widgets/html-manager and draws each view into its placeholder. Failures are shown in
+// the page as text.
 import { createLoader } from "./amd";
 
 interface ModelState {
@@ -69,6 +70,30 @@ export function dropFileFonts(doc: Document = document): number {
   return dropped;
 }
 
+export const PACKED = "application/x-ipyexplain-gzip";
+
+/** The text of a packed part: base64 of gzip. */
+export async function unpack(base64: string): Promise<string> {
+  const binary = atob(base64.trim());
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
+}
+
+/** Run a library's code as a classic script (a blob: URL, which the page's policy allows); resolves once it ran. */
+function runScript(code: string, amdModule: string | undefined): Promise<void> {
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const script = document.createElement("script");
+  if (amdModule) script.dataset.amdModule = amdModule;
+  script.src = url;
+  return new Promise<void>((resolve, reject) => {
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`the bundled library ${amdModule ?? ""} could not run`));
+    document.body.appendChild(script);
+  }).finally(() => URL.revokeObjectURL(url));
+}
+
 function showError(where: HTMLElement, err: unknown): void {
   const box = document.createElement("pre");
   box.className = "ipx-export-error";
@@ -79,11 +104,20 @@ function showError(where: HTMLElement, err: unknown): void {
 
 async function boot(): Promise<void> {
   const body = document.body;
-  const dataTag = document.getElementById("ipyexplain-export-data");
   const slots = Array.from(document.querySelectorAll<HTMLElement>(".ipx-export-view"));
   try {
-    if (!dataTag?.textContent) throw new Error("the page holds no widget state");
-    const data = JSON.parse(dataTag.textContent) as ExportData;
+    if (typeof DecompressionStream === "undefined") {
+      throw new Error("this browser cannot unpack the file (it needs DecompressionStream: Chrome/Edge 80+, "
+        + "Firefox 113+, Safari 16.4+)");
+    }
+    const parts = Array.from(document.querySelectorAll<HTMLScriptElement>(`script[type="${PACKED}"]`));
+    const texts = await Promise.all(parts.map((p) => unpack(p.textContent ?? "")));
+    let data: ExportData | null = null;
+    for (const [i, part] of parts.entries()) {
+      if (part.id === "ipyexplain-export-data") data = JSON.parse(texts[i]) as ExportData;
+      else await runScript(texts[i], part.dataset.amdModule); // in page order: html-manager first
+    }
+    if (!data) throw new Error("the page holds no widget state");
     restoreEsm(data);
     const hm = loader.load("@jupyter-widgets/html-manager") as { HTMLManager: HTMLManagerClass };
     const manager = new hm.HTMLManager({
@@ -114,7 +148,7 @@ async function boot(): Promise<void> {
   }
 }
 
-if (typeof document !== "undefined" && document.getElementById("ipyexplain-export-data")) {
+if (typeof document !== "undefined" && document.querySelector(`script[type="${PACKED}"]`)) {
   // Mutation callbacks run before the next style recalculation, so no font request ever starts.
   new MutationObserver(() => dropFileFonts()).observe(document.head, { childList: true, subtree: true, characterData: true });
   document.addEventListener("DOMContentLoaded", () => void boot());
