@@ -27,7 +27,8 @@ from typing import Any
 from .views._base import STATIC
 
 EXPORT_ASSETS = STATIC / "export"
-THEMES_DIR = Path(__file__).resolve().parent / "_html_themes"
+#: JupyterLab's light and dark theme variables (a JSON file next to colormaps.json, so the wheel ships it).
+THEMES_FILE = Path(__file__).resolve().parent / "html_themes.json"
 THEMES = ("light", "dark")
 
 #: No network: scripts and styles only inline (plus anywidget's blob: module imports and our layout worker),
@@ -158,8 +159,13 @@ def _finite(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=2)
 def theme_css(theme: str) -> str:
-    return (THEMES_DIR / f"{theme}.css").read_text(encoding="utf-8")
+    """JupyterLab's palette as CSS variables on :root (the names and values are ours, never the user's)."""
+    palette = json.loads(THEMES_FILE.read_text(encoding="utf-8"))[theme]
+    scheme = "dark" if theme == "dark" else "light"
+    lines = "\n".join(f"  {name}: {value};" for name, value in palette.items())
+    return f":root {{\n  color-scheme: {scheme};\n{lines}\n}}\n"
 
 
 def icon_css() -> str:

@@ -6,8 +6,12 @@ import base64
 import gzip
 import json
 import re
+import subprocess
+import sys
 import threading
+import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import bqplot as bq
 import ipywidgets as W
@@ -304,3 +308,16 @@ def test_size_of_a_typical_export():
                                                                                  "y": bq.LinearScale()})])
     with_chart = len(ipyexplain.to_html(W.VBox([heatmap(), fig])).encode())
     assert with_chart - alone < 0.5 * MB, with_chart
+
+
+def test_the_wheel_ships_what_an_export_needs(tmp_path):
+    """The vendored runtime and the theme palettes are in the wheel a user installs (not only in a checkout)."""
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(root)],
+                   check=True, capture_output=True, text=True)
+    (wheel,) = tmp_path.glob("ipyexplain-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("export/html_manager.js", "export/export_page.js", "export/fontawesome.css",
+                 "export/fa-solid-900.woff2"):
+        assert f"ipyexplain/static/{name}" in names, name
+    assert {"ipyexplain/html_themes.json", "ipyexplain/_html_page.py", "ipyexplain/_html_export.py"} <= names
