@@ -50,7 +50,7 @@ def to_html(widget: Any, **options: Any) -> str:
             model["state"]["_eta"] = None
     now = _dt.datetime.now().astimezone()
     stamp = now.strftime("%Y-%m-%d %H:%M %Z").strip()
-    notes = []
+    notes = _pooled_notes(state)
     if running:
         notes.append(
             f"Snapshot taken at {stamp} while {running} job{'s were' if running > 1 else ' was'} still running: "
@@ -153,6 +153,19 @@ def _disable_kernel_controls(state: dict[str, Any], widgets: dict[str, Any]) -> 
                 model["state"]["tooltip"] = KERNEL_ONLY
             count += 1
     return count
+
+
+def _pooled_notes(state: dict[str, Any]) -> list[str]:
+    """A matrix bigger than the screen travels pooled; zooming in a file cannot fetch the detail."""
+    notes = []
+    for model in state.values():
+        full, shown = model["state"].get("_shape"), (model["state"].get("_overview") or {}).get("shape")
+        if isinstance(full, list) and isinstance(shown, list) and len(full) == len(shown) == 2 and full != shown:
+            notes.append(
+                f"The {full[0]:,} × {full[1]:,} heatmap is saved pooled to {shown[0]:,} × {shown[1]:,}: zooming in "
+                "enlarges that picture (the detail of every cell needs the Python kernel)."
+            )
+    return notes
 
 
 def _running_jobs(widgets: Any) -> int:

@@ -271,6 +271,12 @@ def test_a_running_job_is_saved_as_a_snapshot_and_a_finished_one_is_not():
     assert ".ipx-cancel { display: none !important; }" in done.styles[0]
 
 
+def test_a_pooled_heatmap_is_noted_and_a_small_one_is_not():
+    big = Page(ipyexplain.to_html(ipyexplain.Heatmap(np.zeros((3000, 40)))))
+    assert "The 3,000 × 40 heatmap is saved pooled to " in "".join(big.text)
+    assert "saved pooled" not in "".join(Page(ipyexplain.to_html(heatmap())).text)
+
+
 def test_controls_that_need_the_kernel_are_disabled_and_jslinked_ones_stay_live():
     slider, mirror, lonely = W.FloatSlider(), W.FloatText(), W.Dropdown(options=["a", "b"])
     link = W.jslink((slider, "value"), (mirror, "value"))
