@@ -141,6 +141,14 @@ def test_heatmap_draws_its_values_and_hovers(offline: Offline, exports: dict[str
     expect(hm.tooltip()).to_contain_text(XSS)  # the column label, as text
     assert hm.root.locator("img").count() == 0
     screenshot(page, "export-heatmap-light")
+    hm.click_cell(1, 1)  # `selected` has no kernel to reach: nothing may break
+    before, raw = hm.window(), hm.root.get_attribute("data-window")
+    hm.wheel_at(*hm.cell_center(1, 2), -300)  # zoom in, in the browser
+    page.wait_for_function("([el, w]) => el.dataset.window !== w", arg=[hm.root.element_handle(), raw],
+                           timeout=5_000)
+    r0, r1, c0, c1 = hm.window()
+    assert (r1 - r0) * (c1 - c0) < (before[1] - before[0]) * (before[3] - before[2])
+    screenshot(page, "export-heatmap-zoomed")
 
 
 def test_bars_labels_in_order_and_user_strings_stay_text(offline: Offline, exports: dict[str, Path]) -> None:
@@ -152,6 +160,9 @@ def test_bars_labels_in_order_and_user_strings_stay_text(offline: Offline, expor
     assert page.locator(".ipx-bars img").count() == 0
     bars.hover(bars.bars()[0].key)
     expect(bars.tooltip()).to_contain_text(expected[0])
+    bars.click(bars.bars()[1].key)  # selects in the browser; with no kernel to tell, nothing may break
+    page.wait_for_function("(el) => el.querySelector('g.ipx-bar[aria-selected=true], g.ipx-bar.ipx-selected')",
+                           arg=bars.root.element_handle(), timeout=5_000)
     screenshot(page, "export-bars")
 
 
