@@ -71,7 +71,7 @@ def to_html(widget: Any, **options: Any) -> str:
 
 
 def save_html(widget: Any, path: str | Path, **options: Any) -> Path:
-    """Save ``widget`` as one self-contained HTML file that opens offline, in any browser.
+    """Save ``widget`` as one self-contained HTML file that opens offline (Chrome/Edge 80+, Firefox 113+, Safari 16.4+).
 
     Parameters
     ----------
@@ -94,7 +94,9 @@ def save_html(widget: Any, path: str | Path, **options: Any) -> Path:
     -----
     The file holds the widgets' state as it is now: a job still running is saved as a snapshot (the page says
     so). Browser-side interaction (hover, zoom, search, expand/collapse) keeps working; anything that needs the
-    Python kernel does not (such controls are disabled). The page loads nothing from the network.
+    Python kernel does not (such controls are disabled). The page loads nothing from the network. Typical
+    sizes: 0.85 MB for one view, 1.2-1.4 MB with bqplot charts, 1.5 MB with a network diagram, plus the data
+    (binary arrays as base64: 4/3 of their bytes).
     """
     check_keywords("save_html", options, set(OPTIONS))
     if not isinstance(path, (str, Path)):
