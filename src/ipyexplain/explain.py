@@ -25,8 +25,7 @@ def _started(bars: ImportanceBars, start: Callable[[], Job[Any]]) -> ImportanceB
     try:
         bars.bind(start())
     except Exception as exc:
-        with bars.hold_sync():
-            bars._job_status, bars._error = "error", f"{type(exc).__name__}: {exc}"
+        bars.fail(exc)
         from IPython.display import display
 
         display(bars)

@@ -9,10 +9,8 @@ as a list of strings. The browser animates bars to their new lengths and slots o
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
-import numpy as np
 import shap
 import traitlets as t
 
@@ -22,7 +20,8 @@ from .._traits import Matrix
 from .._transport import array_serialization
 from ..explanation import stats_of
 from ._bars_data import OTHER_MODES, SORT_MODES, Drawn, axis_label, reduce_global, reduce_local, to_explanation
-from ._base import View, bundle, check_keywords
+from ._base import bundle, check_keywords
+from ._live import LiveView
 
 log = logging.getLogger("ipyexplain")
 
@@ -35,7 +34,7 @@ _REDUCTION = ("mode", "row", "top_k", "other", "sort", "confidence", "value_labe
 _UNSET: Any = object()
 
 
-class ImportanceBars(View):
+class ImportanceBars(LiveView):
     """Horizontal bars of feature importance (global) or one prediction's waterfall (local).
 
     Parameters
@@ -120,24 +119,14 @@ class ImportanceBars(View):
     _ci_label = t.Unicode("").tag(sync=True)
     _partial = t.Bool(False).tag(sync=True)
     _score = t.Float(None, allow_none=True).tag(sync=True)  # a surrogate's goodness of fit (LIME R²)
-    _unit = t.Unicode("steps").tag(sync=True)
     _frame = t.Int(0).tag(sync=True)
-    # The bound job, mirrored.
-    _job_status = t.Unicode("").tag(sync=True)  # "" (no job), pending, running, done, cancelled, error
-    _done = t.Int(0).tag(sync=True)
-    _total = t.Int(0).tag(sync=True)  # 0: unknown
-    _elapsed = t.Float(0.0).tag(sync=True)
-    _eta = t.Float(None, allow_none=True).tag(sync=True)
-    _error = t.Unicode("").tag(sync=True)
+    # The bound job's status, progress and error are LiveView's traits.
 
     def __init__(self, explanation: Any = None, *, job: Job[Any] | None = None, **kwargs: Any) -> None:
         check_keywords(type(self).__name__, {**kwargs, "job": job}, _OPTIONS | {"job"})
-        self._lock = threading.RLock()
         self._quiet = False  # options being assigned together by update(): redraw once at the end
         self._source: Any = None
-        self.job: Job[Any] | None = None
         super().__init__()
-        self.on_msg(self._on_browser_msg)
         self.update(explanation if explanation is not None else _UNSET, **kwargs)
         if job is not None:
             self.bind(job)
@@ -171,26 +160,16 @@ class ImportanceBars(View):
                 self._quiet = False
             self._publish(self.explanation, drawn)
 
-    def bind(self, job: Job[Any] | None) -> None:
+    def bind(self, job: Job[Any] | None, key: Any = None) -> None:
         """Draw ``job``'s partial results as they come, with its progress and a Cancel button.
 
         Each (throttled) partial result replaces ``explanation``; progress, status and any error
-        are shown in the widget. ``bind(None)`` lets go of the job (the drawing stays).
+        are shown in the widget. Binding another job lets go of the previous one; ``bind(None)``
+        lets go of the job (the drawing stays).
         """
-        if job is not None and not isinstance(job, Job):
-            raise TypeError(f"job must be an ipyexplain Job; got {type(job).__name__}")
-        self.job = job
-        if job is None:
-            with self.hold_sync():
-                self._job_status, self._error, self._done, self._total, self._eta = "", "", 0, 0, None
-            return
-        job.observe(lambda j: self._on_job(j))
-        self._on_job(job)
-
-    def cancel(self) -> None:
-        """Cancel the bound job (what the widget's Cancel button does)."""
-        if self.job is not None and self.job.status in ("pending", "running"):
-            self.job.cancel()
+        if job is not None:
+            self._jobs.clear()  # one explanation is drawn: the newest job's
+        super().bind(job, key)
 
     # ----------------------------------------------------------------- validation
     @t.validate("explanation")
@@ -290,39 +269,15 @@ class ImportanceBars(View):
         side = stats_of(self.explanation) if self.explanation is not None else None
         self._unit = change["new"] or ("repeats" if side else "steps")
 
-    # ----------------------------------------------------------------- job and browser
-    def _on_job(self, job: Job[Any]) -> None:
-        """The job's listener (runs on its worker thread): latest result, progress and status."""
-        if job is not self.job:
-            return  # a job this view was bound to before
-        with self._lock, self.hold_sync():
-            status = job.status
-            result = None
-            if status != "error":
-                try:
-                    result = job.result
-                except Exception:  # no result yet (or the job failed meanwhile)
-                    result = None
-            progress = job.progress
-            self._job_status = status
-            self._done, self._total = progress.done, progress.total or 0
-            self._elapsed = progress.elapsed
-            eta = progress.eta
-            self._eta = None if eta is None or not np.isfinite(eta) else float(eta)
-            self._error = "" if job.error is None else f"{type(job.error).__name__}: {job.error}"
-            if result is not None:
-                try:
-                    self.update(result)
-                except Exception as exc:  # shown in the widget; the job itself goes on
-                    self._error = f"the job's result cannot be drawn: {type(exc).__name__}: {exc}"
-                    log.error("ImportanceBars: %s", self._error)
-            self._partial = self._is_partial()
+    # ----------------------------------------------------------------- job
+    def _show(self, key: Any, result: Any) -> None:
+        """A job's latest result (on its worker thread, under the view's lock): draw it."""
+        self.update(result)
+
+    def _summarise(self) -> None:
+        super()._summarise()
+        self._partial = self._is_partial()  # a cancelled or failed job leaves its last partial result
 
     def _is_partial(self) -> bool:
         side = stats_of(self.explanation) if self.explanation is not None else None
         return bool(side and side.partial) or (self.job is not None and self.job.partial)
-
-    def _on_browser_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "cancel":
-            self.cancel()
-
