@@ -29,6 +29,16 @@ def kind(name: str) -> str:
     return str(_spec()["maps"][name]["kind"])
 
 
+def checked(name: Any, kind_of: str | None = None) -> str:
+    """``name`` if it is a colormap (of kind ``kind_of``: "diverging"/"sequential"), else a ValueError
+    that lists the valid names: what every view's ``cmap`` validator says."""
+    valid = [n for n in names() if kind_of is None or kind(n) == kind_of]
+    if name not in valid:
+        what = f"a {kind_of} colormap, one of" if kind_of else "one of"
+        raise ValueError(f"cmap must be {what} {valid}; got {name!r}")
+    return str(name)
+
+
 def default(signed: bool) -> str:
     return str(_spec()["default"]["diverging" if signed else "sequential"])
 

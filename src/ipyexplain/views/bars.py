@@ -193,11 +193,7 @@ class ImportanceBars(LiveView):
 
     @t.validate("cmap")
     def _validate_cmap(self, proposal: dict[str, Any]) -> str:
-        name = proposal["value"]
-        diverging = [n for n in colormaps.names() if colormaps.kind(n) == "diverging"]
-        if name not in diverging:
-            raise ValueError(f"cmap must be a diverging colormap, one of {diverging}; got {name!r}")
-        return str(name)
+        return colormaps.checked(proposal["value"], "diverging")
 
     @t.validate("height")
     def _validate_height(self, proposal: dict[str, Any]) -> int | None:

@@ -167,9 +167,7 @@ class Heatmap(View):
     @t.validate("cmap")
     def _validate_cmap(self, proposal: dict[str, Any]) -> str | None:
         name = proposal["value"]
-        if name is not None and name not in colormaps.names():
-            raise ValueError(f"cmap must be one of {colormaps.names()}; got {name!r}")
-        return name
+        return None if name is None else colormaps.checked(name)
 
     @t.validate("height")
     def _validate_height(self, proposal: dict[str, Any]) -> int:
