@@ -82,6 +82,16 @@ class Perturber(Protocol):
         """All the model's outputs on ``rows``, (n, outputs) float64."""
 
 
+def outputs_on(predictor: adapters.Predictor, rows: Any, what: str) -> np.ndarray:
+    """The model's outputs on perturbed ``rows``; a failure names the model and ``what`` it was given."""
+    try:
+        return predictor.outputs(rows)
+    except adapters.PredictError:
+        raise
+    except Exception as exc:
+        raise adapters.PredictError(f"{type(predictor.model).__name__} failed to predict on {what}: {exc}") from exc
+
+
 def details_of(explanation: Any) -> LimeDetails | None:
     """The :class:`LimeDetails` of a LIME Explanation, or ``None``."""
     found = getattr(explanation, DETAILS_ATTRIBUTE, None)

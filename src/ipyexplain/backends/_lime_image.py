@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import adapters
+from ._lime_core import outputs_on
 
 LAYOUTS = ("HWC", "CHW")
 
@@ -144,11 +145,5 @@ class ImagePerturber:
         return batch
 
     def predict(self, predictor: adapters.Predictor, rows: Any) -> np.ndarray:
-        try:
-            return predictor.outputs(rows)
-        except adapters.PredictError:
-            raise
-        except Exception as exc:
-            raise adapters.PredictError(f"{type(predictor.model).__name__} failed to predict on a batch of "
-                                        f"{rows.shape} perturbed images: {exc}") from exc
+        return outputs_on(predictor, rows, f"a batch of {rows.shape} perturbed images")
 

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.special import log_ndtr, ndtri_exp
 
 from .. import adapters
+from ._lime_core import outputs_on
 
 DISCRETIZERS = {"quartile": (25, 50, 75), "decile": (10, 20, 30, 40, 50, 60, 70, 80, 90)}
 
@@ -314,13 +315,7 @@ class TabularPerturber:
         return frame
 
     def predict(self, predictor: adapters.Predictor, rows: Any) -> np.ndarray:
-        try:
-            return predictor.outputs(rows)
-        except adapters.PredictError:
-            raise
-        except Exception as exc:
-            raise adapters.PredictError(f"{type(predictor.model).__name__} failed to predict on {int(rows.shape[0])} "
-                                        f"perturbed rows: {exc}") from exc
+        return outputs_on(predictor, rows, f"{int(rows.shape[0])} perturbed rows")
 
 
 def _integral(value: Any) -> bool:
