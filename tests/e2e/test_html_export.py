@@ -84,6 +84,8 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         "evaluate-dark": ipyexplain.save_html(ev, out / "evaluate-dark.html", theme="dark"),
         "tab": ipyexplain.save_html(tab, out / "tab.html"),
         "snapshot": ipyexplain.save_html(live, out / "snapshot.html"),
+        "pooled": ipyexplain.save_html(ipyexplain.Heatmap(rng.normal(size=(1500, 1500)), height=300),
+                                       out / "pooled.html"),
     }
     gate.set()
     job.wait(10)
@@ -149,6 +151,16 @@ def test_heatmap_draws_its_values_and_hovers(offline: Offline, exports: dict[str
     r0, r1, c0, c1 = hm.window()
     assert (r1 - r0) * (c1 - c0) < (before[1] - before[0]) * (before[3] - before[2])
     screenshot(page, "export-heatmap-zoomed")
+
+
+def test_a_pooled_heatmap_zoomed_says_no_kernel_sends_detail(offline: Offline, exports: dict[str, Path]) -> None:
+    page = offline.open(exports["pooled"])
+    hm = HeatmapOnPage.nth(page)
+    assert "shown pooled" in hm.status()
+    hm.wheel_at(*hm.cell_center(700, 700), -600)
+    expect(hm.root.locator(".ipx-status")).to_contain_text("loading detail", timeout=5_000)
+    # No kernel answers in a file: after a few seconds the status says so instead of loading forever.
+    expect(hm.root.locator(".ipx-status")).to_contain_text("no detail from the kernel", timeout=8_000)
 
 
 def test_bars_labels_in_order_and_user_strings_stay_text(offline: Offline, exports: dict[str, Path]) -> None:

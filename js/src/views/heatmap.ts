@@ -38,6 +38,9 @@ interface HeatmapState {
 type Model = AnyModel<HeatmapState>;
 
 const REQUEST_DEBOUNCE_MS = 150;
+// After this long without an answer, say that no kernel is sending detail (an exported HTML file, a
+// stopped kernel) instead of "loading" forever.
+const DETAIL_PATIENCE_MS = 3000;
 const RESIZE_DEBOUNCE_MS = 300;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, parent: HTMLElement): HTMLElementTagNameMap[K] {
@@ -62,6 +65,8 @@ class HeatmapView {
   private win: Window = fullWindow(1, 1);
   private plot: Rect = { x: 0, y: 0, w: 0, h: 0 };
   private requestTimer = 0;
+  private patienceTimer = 0;
+  private detailAskedAt = 0;
   private resizeTimer = 0;
   private reportedPx: number[] = [];
   private redraws: Redraws;
@@ -98,6 +103,7 @@ class HeatmapView {
 
   destroy(): void {
     this.redraws.destroy();
+    clearTimeout(this.patienceTimer);
     clearTimeout(this.requestTimer);
     clearTimeout(this.resizeTimer);
   }
@@ -267,7 +273,8 @@ class HeatmapView {
         const exact = dr === d.win.r1 - d.win.r0 && dc === d.win.c1 - d.win.c0;
         parts.push(exact ? "detail: every cell" : `detail pooled to ${dr} × ${dc}`);
       } else if (or !== rows || oc !== cols) {
-        parts.push("loading detail…");
+        const silent = this.detailAskedAt > 0 && performance.now() - this.detailAskedAt > DETAIL_PATIENCE_MS;
+        parts.push(silent ? "no detail from the kernel: the pooled picture, enlarged" : "loading detail…");
       }
     }
     const missing = this.model.get("_nonfinite");
@@ -344,6 +351,9 @@ class HeatmapView {
     this.requestTimer = window.setTimeout(() => {
       this.model.set("_view_request", isFull(win, rows, cols) ? [] : [win.r0, win.r1, win.c0, win.c1]);
       this.model.save_changes();
+      this.detailAskedAt = performance.now();
+      clearTimeout(this.patienceTimer);
+      this.patienceTimer = window.setTimeout(() => this.schedule(), DETAIL_PATIENCE_MS + 50);
     }, REQUEST_DEBOUNCE_MS);
   }
 }
