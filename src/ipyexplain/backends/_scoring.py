@@ -151,20 +151,28 @@ def _vectorised_scores(name: str, responses: dict[str, np.ndarray], copies: int,
     if pred.ndim != 1 or y.ndim != 1:
         return None
     pred = pred.reshape(copies, len(y))
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    weights = None if weights is None else np.asarray(weights, dtype=np.float64)
     if name == "accuracy":
-        return (pred == y[None, :]).astype(np.float64) @ w / w.sum()
+        hits = pred == y[None, :]
+        return hits.mean(axis=1) if weights is None else hits.astype(np.float64) @ weights / weights.sum()
     if y.dtype.kind not in "biuf" or pred.dtype.kind not in "biuf":
         return None
-    error = pred - y[None, :].astype(np.float64)
+    # Row means rather than a matrix product against unit weights: no BLAS threads spinning for a sum.
+    error = pred - y.astype(np.float64)[None, :]
     if name == "neg_mean_absolute_error":
-        return -(np.abs(error) @ w) / w.sum()
-    mse = (error**2) @ w / w.sum()
+        np.abs(error, out=error)
+        return -_row_mean(error, weights)
+    np.square(error, out=error)
+    mse = _row_mean(error, weights)
     if name == "neg_mean_squared_error":
         return -mse
-    centred = y - np.average(y, weights=w)
-    total = (centred**2) @ w / w.sum()
+    centred = y - np.average(y, weights=weights)
+    total = float(_row_mean((centred**2)[None, :], weights)[0])
     return None if total == 0 else 1.0 - mse / total
+
+
+def _row_mean(a: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    return a.mean(axis=1) if weights is None else a @ weights / weights.sum()
 
 
 def _resolve_scorer(model: Any, scoring: Any, classifier: bool) -> tuple[Callable[..., float], str]:
