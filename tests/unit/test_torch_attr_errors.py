@@ -140,3 +140,92 @@ def test_bad_baselines_windows_and_method_for_tokens(cnn):
         ta.stream(text, torch.ones(2, 3, dtype=torch.long), method="smoothgrad")
     with pytest.raises(ValueError, match=r"tokens must give 3 strings"):
         ta.stream(text, torch.ones(2, 3, dtype=torch.long), method="ig", tokens=[["a", "b"], ["c", "d"]])
+
+
+# compute() checks the model's output on the attribution's own first forward pass (no trial pass):
+# the same errors, raised from compute, and no pass more than Captum makes.
+def _forward_counter(model):
+    calls = []
+    model.register_forward_pre_hook(lambda module, args: calls.append(args[0].shape[0]))
+    return calls
+
+
+def test_compute_makes_no_forward_pass_more_than_captum(cnn):
+    from captum.attr import LayerGradCam, Saliency
+
+    x, target = torch.randn(3, 1, 8, 8), torch.tensor([0, 2, 1])
+    model = nn.Sequential(*cnn.children()).eval()
+    calls = _forward_counter(model)
+    Saliency(model).attribute(x, target=target)
+    LayerGradCam(model, model[0]).attribute(x, target=target)
+    captum_calls, calls[:] = list(calls), []
+    ta.compute(model, x, method="saliency", target=target)
+    ta.compute(model, x, method="grad_cam", target=target, layer="0")
+    assert calls == captum_calls == [3, 3]
+    ta.stream(model, x, method="saliency", target=target)  # a stream checks on one sample before any work
+    assert calls[-1] == 1
+
+
+@pytest.mark.parametrize("method", ["saliency", "ig", "grad_cam", "deeplift", "occlusion", "smoothgrad"])
+def test_compute_raises_the_stream_errors(cnn, method):
+    x = torch.randn(2, 1, 8, 8)
+    layer = {"layer": "features.0"} if method == "grad_cam" else {}
+    with pytest.raises(ValueError, match=r"target 3 is out of range: the model has 3 outputs \(valid targets 0..2\)"):
+        ta.compute(cnn, x, method=method, target=3, **layer)
+    with pytest.raises(ValueError, match=r"target -1 is out of range"):
+        ta.compute(cnn, x, method=method, target=[0, -1], **layer)
+    with pytest.raises(ValueError, match=r"2 class_names for a model with 3 outputs"):
+        ta.compute(cnn, x, method=method, target=0, class_names=["a", "b"], **layer)
+    # a failed call leaves no Captum hooks behind: the next one works and equals a stream's result
+    assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in cnn.modules())
+    done = ta.compute(cnn, x, method=method, target=[0, 1], random_state=0, **layer) if method == "smoothgrad" \
+        else ta.compute(cnn, x, method=method, target=[0, 1], **layer)
+    streamed = None
+    kwargs = {"random_state": 0} if method == "smoothgrad" else {}
+    for part in ta.stream(cnn, x, method=method, target=[0, 1], **layer, **kwargs):
+        streamed = part.result
+    np.testing.assert_allclose(done.values, streamed.values, rtol=1e-5, atol=1e-6)
+
+
+def test_compute_errors_of_the_model_itself():
+    class NoGrad(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):
+            with torch.no_grad():
+                return self.fc(x)
+
+    for method in ("saliency", "ig", "deeplift", "gradient_shap"):
+        with pytest.raises(ValueError, match=r"does not depend differentiably.*use method='occlusion'"):
+            ta.compute(NoGrad().eval(), torch.randn(2, 3), method=method, target=0)
+    with pytest.raises(ValueError, match=r"cannot run on the inputs .*\(2, 5\).*Linear expecting \(N, 3\)"):
+        ta.compute(nn.Linear(3, 2), torch.randn(2, 5), method="saliency", target=0)
+    with pytest.raises(ValueError, match=r"single output; target must be None \(or 0\); got 2"):
+        ta.compute(nn.Linear(3, 1), torch.randn(2, 3), method="ig", target=2)
+    with pytest.raises(ValueError, match=r"output has shape \(2, 2, 2\) for 2 sample"):
+        ta.compute(nn.Sequential(nn.Linear(3, 4), nn.Unflatten(1, (2, 2))),
+                   torch.randn(2, 3), method="saliency")
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 2))
+    with pytest.warns(UserWarning, match=r"training mode: switched to eval"):
+        ta.compute(model, torch.randn(2, 3), method="saliency", target=0)
+    assert model.training
+
+
+@pytest.mark.parametrize("method", ["saliency", "ig", "deeplift", "occlusion"])
+def test_compute_target_zero_of_a_single_output_model(method):
+    """target=0 of an (N,) output is handed to Captum before the output is seen: the numbers are those of
+    target None (Captum on the model directly)."""
+    from captum.attr import DeepLift, IntegratedGradients, Occlusion, Saliency
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1), nn.Flatten(0)).eval()
+    x = torch.randn(5, 4)
+    ref = {"saliency": lambda: Saliency(model).attribute(x),
+           "ig": lambda: IntegratedGradients(model).attribute(x, n_steps=50),
+           "deeplift": lambda: DeepLift(model).attribute(x),
+           "occlusion": lambda: Occlusion(model).attribute(x, sliding_window_shapes=(1,))}[method]()
+    got = ta.compute(model, x, method=method, target=0)
+    np.testing.assert_allclose(got.values, ref.detach().numpy(), rtol=1e-4, atol=1e-6)
+    assert ta.info_of(got).targets is None

@@ -15,15 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._torch_model import (
-    _wrapper,
-    default_layer,
-    eval_mode,
-    find_layer,
-    model_lock,
-    output_tensor,
-    require_torch,
-)
+from ._torch_check import OutputCheck, checked_forward, first_module, trial
+from ._torch_model import default_layer, find_layer, require_torch
 
 #: Methods, each with the names it is also known by.
 METHODS: dict[str, tuple[str, ...]] = {
@@ -35,7 +28,6 @@ METHODS: dict[str, tuple[str, ...]] = {
     "gradient_shap": ("gradshap", "gradientshap"),
     "deeplift": ("deep_lift",),
 }
-GRADIENT_METHODS = {"saliency", "integrated_gradients", "smoothgrad", "grad_cam", "gradient_shap", "deeplift"}
 #: What token-id inputs (through an embedding layer) support.
 TOKEN_METHODS = ("integrated_gradients", "saliency", "deeplift", "occlusion")
 
@@ -64,13 +56,18 @@ class Setup:
     additional_forward_args: Any
     layer: Any  # nn.Module or None
     layer_name: str | None
-    n_outputs: int  # K, or 0 for a single-output model ((N,) or (N, 1))
+    check: OutputCheck  # what the model's output told (n_outputs), from a trial or the first real pass
     device: Any
     cache: dict[Any, Any] = field(default_factory=dict)  # derived data made once (e.g. numpy copies of inputs)
 
     @property
     def n(self) -> int:
         return int(self.inputs[0].shape[0])
+
+    @property
+    def n_outputs(self) -> int | None:
+        """K classes, 0 for a single-output model ((N,) or (N, 1)); None until a forward pass told."""
+        return self.check.n_outputs
 
 
 def _as_tensor(torch: Any, value: Any, name: str) -> Any:
@@ -92,31 +89,10 @@ def _kind(tensor: Any) -> str:
     return {4: "image", 2: "tabular"}.get(tensor.dim(), "array")
 
 
-def _first_module(model: Any, torch: Any) -> tuple[str, Any] | None:
-    for name, m in model.named_modules():
-        if isinstance(m, (torch.nn.Conv2d, torch.nn.Conv1d, torch.nn.Linear, torch.nn.Embedding)):
-            return name, m
-    return None
-
-
-def _shape_hint(model: Any, torch: Any) -> str:
-    first = _first_module(model, torch)
-    if first is None:
-        return ""
-    name, m = first
-    if isinstance(m, torch.nn.Conv2d):
-        return f" Its first layer {name!r} is a Conv2d expecting (N, {m.in_channels}, H, W) float images."
-    if isinstance(m, torch.nn.Conv1d):
-        return f" Its first layer {name!r} is a Conv1d expecting (N, {m.in_channels}, L)."
-    if isinstance(m, torch.nn.Linear):
-        return f" Its first layer {name!r} is a Linear expecting (N, {m.in_features}) float features."
-    return f" Its first layer {name!r} is an Embedding expecting (N, T) integer token ids below {m.num_embeddings}."
-
-
 def _check_channels(model: Any, torch: Any, inputs: tuple[Any, ...], names: tuple[str, ...]) -> None:
     if len(inputs) != 1:
         return
-    first = _first_module(model, torch)
+    first = first_module(model, torch)
     x = inputs[0]
     if first is None:
         return
@@ -205,8 +181,10 @@ def _baselines(torch: Any, baselines: Any, inputs: tuple[Any, ...], names: tuple
 
 
 def prepare(model: Any, inputs: Any, *, method: str, layer: Any = None, baselines: Any = None,
-            additional_forward_args: Any = None, input_names: Sequence[str] | None = None) -> Setup:
-    """Check ``model`` and ``inputs`` (see the module docstring) and run the model once on one sample."""
+            additional_forward_args: Any = None, input_names: Sequence[str] | None = None,
+            deferred: bool = False) -> Setup:
+    """Check ``model`` and ``inputs`` (see the module docstring) and run the model once on one sample, or
+    (``deferred``) leave the output checks to the attribution's first forward pass (``_torch_check``)."""
     torch = require_torch()
     if not isinstance(model, torch.nn.Module):
         raise TypeError(
@@ -248,69 +226,55 @@ def prepare(model: Any, inputs: Any, *, method: str, layer: Any = None, baseline
         if kind == "tokens" and chosen_layer is None and method != "occlusion":
             raise TypeError(f"{name} has integer dtype {tensor.dtype}: gradients need float inputs")
     base = _baselines(torch, baselines, tensors, names, method)
-    forward, n_outputs = _trial(torch, model, tensors, names, kinds, method, additional_forward_args)
+    check = OutputCheck(model, tensors, names, kinds, method)
+    forward = checked_forward(model, check) if deferred else trial(model, tensors, check, additional_forward_args)
     return Setup(model, forward, tensors, names, kinds, is_tuple, base, additional_forward_args, chosen_layer,
-                 layer_name, n_outputs, device)
+                 layer_name, check, device)
 
 
-def _trial(torch: Any, model: Any, tensors: tuple[Any, ...], names: tuple[str, ...], kinds: tuple[str, ...],
-           method: str, additional_forward_args: Any) -> tuple[Any, int]:
-    """Run the model on the first sample: shapes, output type and differentiability, checked once."""
-    one = tuple(t[:1].detach().clone().requires_grad_(t.is_floating_point()) for t in tensors)
-    extra = additional_forward_args
-    if extra is not None:
-        extra = extra if isinstance(extra, tuple) else (extra,)
-        extra = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == tensors[0].shape[0] else a
-                      for a in extra)
-    shapes = ", ".join(f"{n} {tuple(t.shape)} {t.dtype}" for n, t in zip(names, tensors, strict=True))
-    with model_lock(model), eval_mode(model), torch.enable_grad():
-        try:
-            raw = model(*one, *(extra or ()))
-        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-            hint = _shape_hint(model, torch)
-            raise ValueError(f"the model cannot run on the inputs ({shapes}): {exc}.{hint}") from exc
-    wrapped = not isinstance(raw, torch.Tensor)
-    out = output_tensor(raw)
-    if out.dim() > 2 or out.shape[0] != 1:
-        raise ValueError(f"the model's output has shape {tuple(out.shape)} for one sample; expected (1,) or "
-                         "(1, classes): one score per class (or a single score) per sample")
-    if method in GRADIENT_METHODS and "tokens" not in kinds and not out.requires_grad:
-        raise ValueError(
-            f"the model's output does not depend differentiably on its inputs (no gradient reaches them: a "
-            f"torch.no_grad() / .detach() / argmax inside forward?), so {method!r} cannot work; "
-            "use method='occlusion', which only needs forward passes"
-        )
-    n_outputs = int(out.shape[1]) if out.dim() == 2 and out.shape[1] > 1 else 0
-    return (_wrapper(torch, model) if wrapped else model), n_outputs
+class ParsedTarget:
+    """``target`` checked as far as it can be without knowing the model's outputs: ``auto`` (None or
+    "predicted": the predicted class, or nothing for a single-output model) or ``indices`` (N,)."""
+
+    def __init__(self, target: Any, n: int, device: Any) -> None:
+        torch = require_torch()
+        self.raw = target
+        self.auto = target is None or (isinstance(target, str) and target == "predicted")
+        self.scalar_zero = isinstance(target, (int, np.integer)) and not isinstance(target, bool) and int(target) == 0
+        self.indices: Any = None
+        if isinstance(target, str) and not self.auto:
+            raise ValueError(f"target must be a class index, one index per sample, None or 'predicted'; got {target!r}")
+        if self.auto:
+            return
+        values = torch.as_tensor(np.asarray(target)).reshape(-1)
+        if values.is_floating_point() and not torch.equal(values, values.round()):
+            raise TypeError(f"target must be integer class indices; got {target!r}")
+        values = values.long()
+        if values.numel() == 1:
+            values = values.expand(n).clone()
+        if values.numel() != n:
+            raise ValueError(f"target has {values.numel()} entries for {n} samples; give one index or one per sample")
+        self.indices = values.to(device)
+
+    def settle(self, k: int) -> Any:
+        """The targets for a model with ``k`` outputs (0: a single output): None, "predicted" (decided per
+        chunk from the model's output) or a LongTensor (N,)."""
+        if self.auto:
+            return None if k == 0 else "predicted"
+        if k == 0:
+            if self.scalar_zero:
+                return None
+            raise ValueError(f"the model has a single output; target must be None (or 0); got {self.raw!r}")
+        bad = self.indices[(self.indices < 0) | (self.indices >= k)]
+        if bad.numel():
+            raise ValueError(f"target {int(bad[0])} is out of range: the model has {k} outputs "
+                             f"(valid targets 0..{k - 1})")
+        return self.indices
 
 
 def resolve_targets(setup: Setup, target: Any) -> Any:
-    """``target`` checked against the model's outputs: None, "predicted", an int, or one per sample.
-
-    Returns ``None`` (single-output model), ``"predicted"`` (decided per chunk from the model's
-    output), or a LongTensor of shape (N,).
-    """
-    torch = require_torch()
-    k, n = setup.n_outputs, setup.n
-    if target is None:
-        return None if k == 0 else "predicted"
-    if isinstance(target, str):
-        if target != "predicted":
-            raise ValueError(f"target must be a class index, one index per sample, None or 'predicted'; got {target!r}")
-        return None if k == 0 else "predicted"
-    if k == 0:
-        if isinstance(target, (int, np.integer)) and int(target) == 0:
-            return None
-        raise ValueError(f"the model has a single output; target must be None (or 0); got {target!r}")
-    values = torch.as_tensor(np.asarray(target)).reshape(-1)
-    if values.is_floating_point() and not torch.equal(values, values.round()):
-        raise TypeError(f"target must be integer class indices; got {target!r}")
-    values = values.long()
-    if values.numel() == 1:
-        values = values.expand(n).clone()
-    if values.numel() != n:
-        raise ValueError(f"target has {values.numel()} entries for {n} samples; give one index or one per sample")
-    bad = values[(values < 0) | (values >= k)]
-    if bad.numel():
-        raise ValueError(f"target {int(bad[0])} is out of range: the model has {k} outputs (valid targets 0..{k - 1})")
-    return values.to(setup.device)
+    """``target`` checked against the model's outputs (known from the trial pass): see :class:`ParsedTarget`."""
+    k = setup.n_outputs
+    if k is None:
+        raise RuntimeError("resolve_targets needs the model's outputs: prepare(..., deferred=False)")
+    return ParsedTarget(target, setup.n, setup.device).settle(k)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._torch_inputs import Setup
+from ._torch_inputs import ParsedTarget, Setup
 from ._torch_model import output_tensor
 
 # Captum's DeepLift says this on every call; it is how DeepLift works, not something to act on.
@@ -36,9 +36,13 @@ warnings.filterwarnings("ignore", message="Setting forward, backward hooks and a
 
 @dataclass
 class Accum:
-    """The attribution so far, per input in the model's layout (N, ...); NaN where not computed yet."""
+    """The attribution so far, per input in the model's layout (N, ...); NaN where not computed yet.
 
-    values: list[np.ndarray]
+    ``values[i]`` is made on first use (:meth:`array`): a method whose first result covers the whole
+    batch hands over its array as it is (no NaN fill, no copy, as a blocking call of a short method
+    would otherwise pay for both)."""
+
+    shapes: list[tuple[int, ...]]
     computed: np.ndarray  # bool per sample: its values are final
     targets: np.ndarray | None  # class index per sample (-1: not decided yet), None: single output
     delta: np.ndarray | None = None  # IG convergence delta per sample (of the estimate so far)
@@ -47,27 +51,68 @@ class Accum:
     total: int = 1
     unit: str = "samples"
     extra: dict[str, Any] = field(default_factory=dict)
+    values: list[np.ndarray | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.values = [None] * len(self.shapes)
+
+    def array(self, i: int) -> np.ndarray:
+        """Input ``i``'s values (NaN where nothing was written)."""
+        found = self.values[i]
+        if found is None:
+            found = self.values[i] = np.full(self.shapes[i], np.nan, dtype=np.float32)
+        return found
 
 
 class Targets:
-    """The target of each sample: fixed, or the predicted class, decided chunk by chunk."""
+    """The target of each sample: fixed, or the predicted class, decided chunk by chunk.
 
-    def __init__(self, setup: Setup, resolved: Any) -> None:
+    Settled against the model's number of outputs as soon as a forward pass tells it (at once after a
+    trial pass; else from the attribution's first pass, see ``_torch_check``)."""
+
+    def __init__(self, setup: Setup, parsed: ParsedTarget) -> None:
         self.setup = setup
-        self.resolved = resolved
-        self.known = None if resolved is None else np.full(setup.n, -1, dtype=np.int64)
-        if resolved is not None and not isinstance(resolved, str):
+        self.parsed = parsed
+        self.resolved: Any = None
+        self.known: np.ndarray | None = None
+        self.settled = False
+        self._handed_out = False  # explicit indices went to a method before the outputs were known
+        if setup.n_outputs is not None:
+            self._settle(setup.n_outputs)
+        else:
+            setup.check.listeners.append(self._settle)
+
+    def _settle(self, k: int) -> None:
+        resolved = self.parsed.settle(k)
+        if resolved is None and self.parsed.indices is not None and self._handed_out:
+            # target 0 of a single (N,) output was already given to Captum: the output goes on as (N, 1)
+            self.setup.check.column = True
+            resolved = self.parsed.indices
+        self.resolved, self.settled = resolved, True
+        if k == 0:
+            self.known = None
+        elif isinstance(resolved, str):
+            self.known = np.full(self.setup.n, -1, dtype=np.int64)
+        else:
             self.known = resolved.detach().cpu().numpy().astype(np.int64)
 
-    def chunk(self, sl: slice, inputs: tuple[Any, ...], extra: Any) -> Any:
+    def _predict(self, inputs: tuple[Any, ...], extra: Any) -> Any:
         import torch
 
+        with torch.no_grad():
+            return output_tensor(self.setup.forward(*inputs, *(extra or ())))
+
+    def chunk(self, sl: slice, inputs: tuple[Any, ...], extra: Any) -> Any:
+        out = None
+        if not self.settled:
+            if not self.parsed.auto:
+                self._handed_out = True
+                return self.parsed.indices[sl]
+            out = self._predict(inputs, extra)  # its (checked) output settles the targets
         if self.resolved is None:
             return None
         if isinstance(self.resolved, str):  # "predicted"
-            with torch.no_grad():
-                out = output_tensor(self.setup.forward(*inputs, *(extra or ())))
-            chosen = out.argmax(dim=1)
+            chosen = (out if out is not None else self._predict(inputs, extra)).argmax(dim=1)
             assert self.known is not None
             self.known[sl] = chosen.cpu().numpy()
             return chosen
@@ -117,11 +162,21 @@ def _np(t: Any) -> np.ndarray:
 
 
 def _write(acc: Accum, index: int, sl: slice, values: Any) -> None:
-    acc.values[index][sl] = _np(values)
+    """Store ``values`` (a tensor no one changes afterwards) as samples ``sl`` of input ``index``."""
+    array = _np(values)
+    shape = acc.shapes[index]
+    if acc.values[index] is None and sl.start == 0 and sl.stop == shape[0] and array.shape == shape \
+            and array.flags.writeable and array.flags.c_contiguous:
+        acc.values[index] = array
+        return
+    acc.array(index)[sl] = array
 
 
-def _samples(setup: Setup, sl: slice) -> tuple[Any, ...]:
-    """Inputs of samples ``sl``; float ones as fresh leaves that require grad (as Captum would make them)."""
+def _samples(setup: Setup, sl: slice, grad: bool = True) -> tuple[Any, ...]:
+    """Inputs of samples ``sl``; float ones as fresh leaves that require grad (as Captum would make them),
+    unless ``grad`` is False (Grad-CAM's gradients stop at its layer: earlier layers need no graph)."""
+    if not grad:
+        return tuple(x[sl] for x in setup.inputs)
     return tuple(x[sl].detach().requires_grad_() if x.is_floating_point() else x[sl] for x in setup.inputs)
 
 
@@ -189,7 +244,7 @@ def grad_cam(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     height, width = setup.inputs[image].shape[2:]
     cam = LayerGradCam(setup.forward, setup.layer)
     for sl in Sizer(setup.n, opts):
-        xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
+        xs, extra = _samples(setup, sl, grad=False), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         out = cam.attribute(xs if setup.is_tuple else xs[0], target=target, additional_forward_args=extra,
                             relu_attributions=opts.get("relu", True))

@@ -65,17 +65,21 @@ def _caller_level() -> int:
     return level
 
 
+def warn_training(model: Any) -> None:
+    warnings.warn(
+        f"{type(model).__name__} is in training mode: switched to eval mode for the attribution "
+        "(dropout and batch-norm updates would make it noisy); its mode is restored afterwards",
+        UserWarning,
+        stacklevel=_caller_level(),
+    )
+
+
 @contextlib.contextmanager
 def eval_mode(model: Any, *, warn: bool = False) -> Iterator[None]:
     """Run in eval mode (dropout off, batch-norm statistics fixed); restore training mode after."""
     was_training = bool(model.training)
     if was_training and warn:
-        warnings.warn(
-            f"{type(model).__name__} is in training mode: switched to eval mode for the attribution "
-            "(dropout and batch-norm updates would make it noisy); its mode is restored afterwards",
-            UserWarning,
-            stacklevel=_caller_level(),
-        )
+        warn_training(model)
     model.eval()
     try:
         yield

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._torch_inputs import Setup
-from ._torch_methods import Accum, Targets, _np, _target_out, chunk_baselines, chunk_extra
+from ._torch_methods import Accum, Targets, _target_out, _write, chunk_baselines, chunk_extra
 
 
 def _window_spec(setup: Setup, opts: dict[str, Any]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -116,7 +116,7 @@ def occlusion(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) 
                 counts[i] += fmask.sum(dim=0)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     value = torch.where(counts[i] > 0, sums[i] / counts[i].clamp(min=1), torch.nan)
-                acc.values[i][sl] = _np(value)
+                _write(acc, i, sl, value)
                 acc.done += len(group)
                 if i == len(xs) - 1 and first + per_eval >= len(windows[i]):
                     acc.computed[sl] = True

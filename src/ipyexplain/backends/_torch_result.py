@@ -135,7 +135,7 @@ def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_n
           method: str, base: np.ndarray | None, partial: bool) -> shap.Explanation:
     kind = setup.kinds[i]
     x = setup.inputs[i]
-    values = _layout(acc.values[i], kind, copy=partial)
+    values = _layout(acc.array(i), kind, copy=partial)
     if kind == "tokens":
         data: Any = tokens
         names = list(tokens[0]) if tokens is not None and len(tokens) == 1 else None
@@ -169,8 +169,9 @@ def build(setup: Setup, acc: Accum, *, method: str, partial: bool, tokens: np.nd
         explanation = parts[0]
         info = AttributionInfo(kind=setup.kinds[0], **info_args)  # type: ignore[arg-type]
     else:
-        totals = np.stack([np.nansum(v.reshape(v.shape[0], -1), axis=1) for v in acc.values], axis=1)
-        flat = [np.abs(v.reshape(v.shape[0], -1)) for v in acc.values]
+        arrays = [acc.array(i) for i in range(len(setup.inputs))]
+        totals = np.stack([np.nansum(v.reshape(v.shape[0], -1), axis=1) for v in arrays], axis=1)
+        flat = [np.abs(v.reshape(v.shape[0], -1)) for v in arrays]
         mass = np.stack([np.nansum(v, axis=1) for v in flat], axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = mass / mass.sum(axis=1, keepdims=True)

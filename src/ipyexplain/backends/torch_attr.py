@@ -25,9 +25,9 @@ import shap
 
 from .._jobs import Job, Partial
 from . import run_to_end, start_job
-from ._torch_inputs import METHODS, Setup, canonical_method, prepare, resolve_targets
+from ._torch_inputs import METHODS, ParsedTarget, Setup, canonical_method, prepare
 from ._torch_methods import Accum, Targets, deeplift, grad_cam, integrated_gradients, saliency
-from ._torch_model import eval_mode, locked
+from ._torch_model import eval_mode, locked, warn_training
 from ._torch_noise import gradient_shap, smoothgrad
 from ._torch_occlusion import occlusion, window_count
 from ._torch_result import AttributionInfo, build, info_of, parts_of, token_strings
@@ -85,6 +85,9 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
     min_interval : float
         Seconds between two partial results at least (pieces finished sooner are folded into the next
         one, so building Explanations costs little however fast the pieces are); 0 yields every piece.
+        ``inf`` (what :func:`compute` passes) yields only the final result, and checks the model's output
+        on the attribution's own first forward pass instead of a one-sample trial pass now: errors about
+        the output (a target out of range, no gradients) then raise when the stream is consumed.
     n_steps, ig_method, step_chunks, internal_batch_size
         Integrated gradients: quadrature points (50), Captum's approximation method
         (``"gausslegendre"``), how many sharpening stages (5), rows per model call (1024).
@@ -107,11 +110,16 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
         raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))} for method {name!r}; "
                         f"valid options: {', '.join(sorted(allowed))}")
     model_was_training = bool(getattr(model, "training", False))
-    with eval_mode(model, warn=True) if hasattr(model, "eval") else contextlib.nullcontext():
+    # compute() runs here in the caller's thread: the model's output is checked on the attribution's own
+    # first forward pass. A stream for a background job checks it now, on one sample (``_torch_check``).
+    deferred = min_interval == float("inf")
+    if model_was_training and deferred:
+        warn_training(model)
+    with eval_mode(model, warn=True) if hasattr(model, "eval") and not deferred else contextlib.nullcontext():
         setup = prepare(model, inputs, method=name, layer=options.get("layer"), baselines=options.get("baselines"),
                         additional_forward_args=options.get("additional_forward_args"),
-                        input_names=options.get("input_names"))
-        resolved = resolve_targets(setup, target)
+                        input_names=options.get("input_names"), deferred=deferred)
+        targets = Targets(setup, ParsedTarget(target, setup.n, setup.device))
     batch_size = options.get("batch_size")
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be at least 1; got {batch_size}")
@@ -124,12 +132,23 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
     class_names = options.get("class_names")
     if class_names is not None:
         class_names = [str(c) for c in class_names]
-        if setup.n_outputs and len(class_names) != setup.n_outputs:
-            raise ValueError(f"{len(class_names)} class_names for a model with {setup.n_outputs} outputs")
+        check_names = _class_names_check(len(class_names))
+        if setup.n_outputs is None:
+            setup.check.listeners.append(check_names)
+        else:
+            check_names(setup.n_outputs)
     if min_interval < 0:
         raise ValueError(f"min_interval must be >= 0 seconds; got {min_interval}")
-    return AttributionStream(setup, _run(setup, name, resolved, options, tokens, class_names, model_was_training,
+    return AttributionStream(setup, _run(setup, name, targets, options, tokens, class_names, model_was_training,
                                          float(min_interval)))
+
+
+def _class_names_check(count: int) -> Callable[[int], None]:
+    def check(k: int) -> None:
+        if k and count != k:
+            raise ValueError(f"{count} class_names for a model with {k} outputs")
+
+    return check
 
 
 class AttributionStream(Iterator[Partial[shap.Explanation]]):
@@ -165,11 +184,10 @@ def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:
     return shapes
 
 
-def _run(setup: Setup, method: str, resolved: Any, options: dict[str, Any], tokens: np.ndarray | None,
+def _run(setup: Setup, method: str, targets: Targets, options: dict[str, Any], tokens: np.ndarray | None,
          class_names: list[str] | None, was_training: bool, min_interval: float) -> Iterator[Partial[shap.Explanation]]:
-    targets = Targets(setup, resolved)
-    acc = Accum(values=[np.full(s, np.nan, dtype=np.float32) for s in _shapes(setup, method)],
-                computed=np.zeros(setup.n, dtype=bool), targets=targets.known, total=setup.n)
+    acc = Accum(shapes=_shapes(setup, method), computed=np.zeros(setup.n, dtype=bool), targets=targets.known,
+                total=setup.n)
     opts = {k: v for k, v in options.items() if k in OPTIONS[method] or k == "batch_size"}
     opts["blocking"] = min_interval == float("inf")
     model = setup.model
