@@ -292,6 +292,7 @@ def integrated_gradients(setup: Setup, targets: Targets, acc: Accum, opts: dict[
         end_out = _target_out(setup.forward, xs, extra, target)
         start_out = _target_out(setup.forward, bs, extra, target)
         acc.base[sl] = _np(start_out)
+        acc.extra.setdefault("gain", np.full(setup.n, np.nan))[sl] = _np(end_out - start_out)
         if lig is not None:
             points, points_base, call_extra = _layer_points(lig, setup, xs, bs, extra)
         else:

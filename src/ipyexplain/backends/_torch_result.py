@@ -10,6 +10,8 @@ Layouts (DESIGN.md: the Explanation is the one exchange type):
   gives each input's **share** of the total |attribution| per sample (``N x inputs``, rows sum to 1;
   ``feature_names`` the input names), which ImportanceBars draws. The signed sum per input is in
   ``AttributionInfo.totals``.
+- split over sub-networks (``submodels=``) -> likewise each sub-network's share (``N x parts``), one
+  Explanation per sub-network in ``parts``, and their sum, the model's attribution, in ``combined``.
 
 Values not computed yet (a stream part-way) are NaN.
 """
@@ -26,6 +28,8 @@ import shap
 from ..explanation import STATS_ATTRIBUTE, ExplanationStats
 from ._torch_inputs import Setup
 from ._torch_methods import Accum
+from ._torch_submodels import Split
+from ._torch_submodels import parts as split_parts
 
 INFO_ATTRIBUTE = "ipyexplain_attribution"
 COMPLETE_METHODS = {"integrated_gradients", "deeplift", "gradient_shap"}
@@ -40,7 +44,8 @@ class AttributionInfo:
     method : str
         The canonical method name (``"integrated_gradients"``, ``"grad_cam"``, ...).
     kind : str
-        ``"image"``, ``"tokens"``, ``"tabular"``, ``"array"``, or ``"multi"`` for several inputs.
+        ``"image"``, ``"tokens"``, ``"tabular"``, ``"array"``, ``"multi"`` for several inputs, or
+        ``"submodels"`` for an attribution split over sub-networks.
     input_names : tuple of str
     targets : ndarray or None
         The class index each sample's attribution explains (-1: not decided yet); None for a
@@ -59,9 +64,15 @@ class AttributionInfo:
     partial : bool
         True while streaming (or when cancelled).
     parts : dict or None
-        Several inputs: one Explanation per input name.
+        Several inputs: one Explanation per input name; split over sub-networks (``submodels=``): one
+        per sub-network.
     totals : ndarray or None
-        Several inputs: signed sum of each input's attributions, ``N x inputs``.
+        Several inputs: signed sum of each input's attributions, ``N x inputs``; split over
+        sub-networks: of each sub-network's part, ``N x parts``.
+    combined : shap.Explanation or None
+        Split over sub-networks: the whole model's attribution, the sum of the parts.
+    submodels : tuple of str or None
+        Split over sub-networks: the parts' names (and ``"other paths"`` when some path bypasses them).
     """
 
     method: str
@@ -78,6 +89,8 @@ class AttributionInfo:
     partial: bool
     parts: dict[str, shap.Explanation] | None = None
     totals: np.ndarray | None = None
+    combined: shap.Explanation | None = None
+    submodels: tuple[str, ...] | None = None
 
 
 def info_of(explanation: Any) -> AttributionInfo | None:
@@ -131,11 +144,12 @@ def _data(setup: Setup, i: int) -> np.ndarray:
     return cached
 
 
-def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_names: Sequence[str] | None,
-          method: str, base: np.ndarray | None, partial: bool) -> shap.Explanation:
+def _part(setup: Setup, array: np.ndarray, i: int, tokens: np.ndarray | None, feature_names: Sequence[str] | None,
+          base: np.ndarray | None, partial: bool) -> shap.Explanation:
+    """The Explanation of input ``i``'s attribution ``array`` (model layout)."""
     kind = setup.kinds[i]
     x = setup.inputs[i]
-    values = _layout(acc.array(i), kind, copy=partial)
+    values = _layout(array, kind, copy=partial)
     if kind == "tokens":
         data: Any = tokens
         names = list(tokens[0]) if tokens is not None and len(tokens) == 1 else None
@@ -149,6 +163,40 @@ def _part(setup: Setup, acc: Accum, i: int, tokens: np.ndarray | None, feature_n
     return shap.Explanation(values=values, base_values=base, data=data, feature_names=names)
 
 
+def _shares(arrays: Sequence[np.ndarray], computed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each array's share of the total |attribution| per sample (rows sum to 1) and its signed sum, both
+    ``N x len(arrays)``. An array with nothing attributed (all NaN: Grad-CAM explains the image only) has
+    no share; samples not ``computed`` have none yet."""
+    totals = np.stack([np.nansum(v.reshape(v.shape[0], -1), axis=1) for v in arrays], axis=1)
+    flat = [np.abs(v.reshape(v.shape[0], -1)) for v in arrays]
+    mass = np.stack([np.nansum(v, axis=1) for v in flat], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = mass / mass.sum(axis=1, keepdims=True)
+    unattributed = np.stack([np.isnan(v).all(axis=1) for v in flat], axis=1)
+    shares[unattributed] = np.nan
+    totals[unattributed] = np.nan
+    shares[~computed] = np.nan
+    return shares, totals
+
+
+def _info_args(setup: Setup, acc: Accum, method: str, partial: bool, target_names: list[str] | None) -> dict[str, Any]:
+    return dict(
+        method=method, input_names=setup.names, targets=None if acc.targets is None else acc.targets.copy(),
+        target_names=target_names, layer=setup.layer_name,
+        delta=None if acc.delta is None else acc.delta.copy(), computed=acc.computed.copy(), done=acc.done,
+        total=acc.total, unit=acc.unit, partial=partial,
+    )
+
+
+def _finish(explanation: shap.Explanation, info: AttributionInfo, parts: Sequence[shap.Explanation], method: str,
+            done: int, partial: bool) -> shap.Explanation:
+    for part in parts:
+        setattr(part, INFO_ATTRIBUTE, info)
+    setattr(explanation, INFO_ATTRIBUTE, info)
+    setattr(explanation, STATS_ATTRIBUTE, ExplanationStats(method, done, None, partial))
+    return explanation
+
+
 def build(setup: Setup, acc: Accum, *, method: str, partial: bool, tokens: np.ndarray | None,
           feature_names: Any, target_names: list[str] | None) -> shap.Explanation:
     """The Explanation of the attribution so far (see the module docstring)."""
@@ -158,33 +206,37 @@ def build(setup: Setup, acc: Accum, *, method: str, partial: bool, tokens: np.nd
         names_of = [feature_names.get(n) for n in setup.names]
     else:
         names_of = [feature_names if not multi else None] * len(setup.inputs)
-    parts = [_part(setup, acc, i, tokens, names_of[i], method, base, partial) for i in range(len(setup.inputs))]
-    info_args = dict(
-        method=method, input_names=setup.names, targets=None if acc.targets is None else acc.targets.copy(),
-        target_names=target_names, layer=setup.layer_name,
-        delta=None if acc.delta is None else acc.delta.copy(), computed=acc.computed.copy(), done=acc.done,
-        total=acc.total, unit=acc.unit, partial=partial,
-    )
+    parts = [_part(setup, acc.array(i), i, tokens, names_of[i], base, partial) for i in range(len(setup.inputs))]
+    info_args = _info_args(setup, acc, method, partial, target_names)
     if not multi:
-        explanation = parts[0]
-        info = AttributionInfo(kind=setup.kinds[0], **info_args)  # type: ignore[arg-type]
-    else:
-        arrays = [acc.array(i) for i in range(len(setup.inputs))]
-        totals = np.stack([np.nansum(v.reshape(v.shape[0], -1), axis=1) for v in arrays], axis=1)
-        flat = [np.abs(v.reshape(v.shape[0], -1)) for v in arrays]
-        mass = np.stack([np.nansum(v, axis=1) for v in flat], axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shares = mass / mass.sum(axis=1, keepdims=True)
-        # An input the method does not attribute (Grad-CAM explains the image only) has no share.
-        unattributed = np.stack([np.isnan(v).all(axis=1) for v in flat], axis=1)
-        shares[unattributed] = np.nan
-        totals[unattributed] = np.nan
-        shares[~acc.computed] = np.nan
-        explanation = shap.Explanation(values=shares, base_values=None, data=None, feature_names=list(setup.names))
-        info = AttributionInfo(kind="multi", parts=dict(zip(setup.names, parts, strict=True)), totals=totals,
-                               **info_args)  # type: ignore[arg-type]
-        for part in parts:
-            setattr(part, INFO_ATTRIBUTE, info)
-    setattr(explanation, INFO_ATTRIBUTE, info)
-    setattr(explanation, STATS_ATTRIBUTE, ExplanationStats(method, acc.done, None, partial))
-    return explanation
+        info = AttributionInfo(kind=setup.kinds[0], **info_args)
+        return _finish(parts[0], info, [], method, acc.done, partial)
+    shares, totals = _shares([acc.array(i) for i in range(len(setup.inputs))], acc.computed)
+    explanation = shap.Explanation(values=shares, base_values=None, data=None, feature_names=list(setup.names))
+    info = AttributionInfo(kind="multi", parts=dict(zip(setup.names, parts, strict=True)), totals=totals, **info_args)
+    return _finish(explanation, info, parts, method, acc.done, partial)
+
+
+def build_split(setup: Setup, accs: Sequence[Accum], split: Split, *, method: str, partial: bool,
+                feature_names: Any, target_names: list[str] | None) -> shap.Explanation:
+    """An attribution split over sub-networks (``_torch_submodels``): the returned Explanation gives each
+    part's share of |attribution| per sample (``N x parts``); ``info.parts`` one Explanation per part,
+    ``info.combined`` their sum (the whole model's attribution), ``info.totals`` each part's signed sum."""
+    labels = split.labels
+    first = accs[-1] if split.rest else accs[0]  # the run done first
+    base = first.base.copy() if first.base is not None and method in COMPLETE_METHODS else None
+    arrays = split_parts(split, [a.array(0) for a in accs])
+    computed = np.logical_and.reduce([a.computed for a in accs])
+    parts = [_part(setup, v, 0, None, feature_names, None, partial) for v in arrays]
+    combined = _part(setup, np.sum(arrays, axis=0), 0, None, feature_names, base, False)
+    shares, totals = _shares(arrays, computed)
+    info_args = _info_args(setup, first, method, partial, target_names)
+    gain = next((a.extra["gain"] for a in accs if "gain" in a.extra), None)
+    if gain is not None:  # IG: the parts' sums add up to f(x) - f(baseline), up to the quadrature error
+        info_args["delta"] = totals.sum(axis=1) - gain
+        info_args["delta"][~computed] = np.nan
+    info_args.update(computed=computed, done=sum(a.done for a in accs), total=sum(a.total for a in accs))
+    explanation = shap.Explanation(values=shares, base_values=None, data=None, feature_names=list(labels))
+    info = AttributionInfo(kind="submodels", parts=dict(zip(labels, parts, strict=True)), totals=totals,
+                           combined=combined, submodels=tuple(labels), **info_args)
+    return _finish(explanation, info, [*parts, combined], method, info.done, partial)

@@ -7,7 +7,8 @@ occlusion, gradient SHAP and DeepLIFT, on images, token ids, tabular tensors and
 (occlusion window by window, the other methods sample by sample); see ``_torch_methods``. The final
 numbers are Captum's on the same inputs (the unit tests call Captum directly to check).
 Layouts of the Explanation, and the side information in ``explanation.ipyexplain_attribution``
-(targets, IG's convergence delta, per-input parts and shares): see ``_torch_result``.
+(targets, IG's convergence delta, per-input parts and shares): see ``_torch_result``. An ensemble's
+attribution split over its sub-networks (``submodels=``): see ``_torch_submodels``.
 
 ``job(...)`` runs the stream in a background :class:`~ipyexplain._jobs.Job`; ``compute(...)`` blocks and
 returns the final Explanation.
@@ -30,12 +31,14 @@ from ._torch_methods import Accum, Targets, deeplift, grad_cam, integrated_gradi
 from ._torch_model import eval_mode, locked, warn_training
 from ._torch_noise import gradient_shap, smoothgrad
 from ._torch_occlusion import occlusion, window_count
-from ._torch_result import AttributionInfo, build, info_of, parts_of, token_strings
+from ._torch_result import AttributionInfo, build, build_split, info_of, parts_of, token_strings
+from ._torch_submodels import Split, check_method, find_split
+from ._torch_submodels import runs as sub_runs
 
 __all__ = ["METHODS", "AttributionInfo", "AttributionStream", "compute", "info_of", "job", "parts_of", "stream"]
 
 COMMON_OPTIONS = {"target", "layer", "baselines", "additional_forward_args", "input_names", "feature_names", "tokens",
-           "vocab", "tokenizer", "class_names", "batch_size"}
+           "vocab", "tokenizer", "class_names", "batch_size", "submodels"}
 #: Options of each method (besides the common ones), with Captum's names where Captum has them.
 OPTIONS: dict[str, set[str]] = {
     "saliency": {"abs"},
@@ -80,6 +83,13 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
     input_names, feature_names, tokens, vocab, tokenizer, class_names : optional
         Labels: input names (multi-input), tabular feature names (a dict per input name for several
         inputs), the token strings (or a vocabulary / HF tokenizer to look them up), class names.
+    submodels : "auto" or list of str / nn.Module, optional
+        Split the attribution over the sub-networks of an ensemble that share the input (``"auto"``: the
+        outermost modules that take the input tensor itself): the result gives each sub-network's share
+        (``N x parts``), one Explanation per part (``parts_of``) and their sum, the model's attribution
+        (``info_of(e).combined``). The parts add up to the whole for methods linear in the gradient
+        (integrated gradients, gradient SHAP, DeepLIFT, saliency and SmoothGrad with ``abs=False``);
+        one run per part. See ``_torch_submodels``.
     batch_size : int, optional
         Samples per model call (default: sized to ~0.2 s per call, first call one sample).
     min_interval : float
@@ -139,8 +149,17 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
             check_names(setup.n_outputs)
     if min_interval < 0:
         raise ValueError(f"min_interval must be >= 0 seconds; got {min_interval}")
+    split = None
+    if options.get("submodels") is not None:
+        check_method(name, options)
+        with eval_mode(model):
+            split = find_split(setup, options["submodels"])
+        if name in ("smoothgrad", "gradient_shap") and options.get("random_state") is None:
+            import torch  # the same noise in every sub-network's run, so the parts add up
+
+            options = {**options, "random_state": int(torch.randint(0, 2**31 - 1, ()).item())}
     return AttributionStream(setup, _run(setup, name, targets, options, tokens, class_names, model_was_training,
-                                         float(min_interval)))
+                                         float(min_interval), split), split)
 
 
 def _class_names_check(count: int) -> Callable[[int], None]:
@@ -155,11 +174,13 @@ class AttributionStream(Iterator[Partial[shap.Explanation]]):
     """The stream :func:`stream` returns: an iterator of partial results that also tells what it attributes
     (``names``, ``kinds`` of the inputs, ``n`` samples), so a caller can pick the view before any work."""
 
-    def __init__(self, setup: Setup, parts: Iterator[Partial[shap.Explanation]]) -> None:
+    def __init__(self, setup: Setup, parts: Iterator[Partial[shap.Explanation]], split: Split | None = None) -> None:
         self._parts = parts
         self.names: tuple[str, ...] = setup.names
         self.kinds: tuple[str, ...] = setup.kinds
         self.n = setup.n
+        #: The parts of an attribution split over sub-networks (``submodels=``), else None.
+        self.submodels: tuple[str, ...] | None = split.labels if split is not None else None
 
     @property
     def multi(self) -> bool:
@@ -185,32 +206,39 @@ def _shapes(setup: Setup, method: str) -> list[tuple[int, ...]]:
 
 
 def _run(setup: Setup, method: str, targets: Targets, options: dict[str, Any], tokens: np.ndarray | None,
-         class_names: list[str] | None, was_training: bool, min_interval: float) -> Iterator[Partial[shap.Explanation]]:
-    acc = Accum(shapes=_shapes(setup, method), computed=np.zeros(setup.n, dtype=bool), targets=targets.known,
-                total=setup.n)
+         class_names: list[str] | None, was_training: bool, min_interval: float,
+         split: Split | None) -> Iterator[Partial[shap.Explanation]]:
+    shapes = _shapes(setup, method)
+    accs = [Accum(shapes=shapes, computed=np.zeros(setup.n, dtype=bool), targets=targets.known, total=setup.n)
+            for _ in (split.labels if split is not None else [None])]
     opts = {k: v for k, v in options.items() if k in OPTIONS[method] or k == "batch_size"}
     opts["blocking"] = min_interval == float("inf")
     model = setup.model
     model.eval()
     last = float("-inf")
+    runs = list(enumerate([setup]) if split is None else sub_runs(setup, split))
     try:
-        for _ in locked(model, _RUNNERS[method](setup, targets, acc, opts)):
-            finished = bool(acc.computed.all()) and acc.done >= acc.total
-            if not finished and time.monotonic() - last < min_interval:
-                continue  # folded into the next partial result
-            acc.targets = targets.known
-            yield Partial(_explanation(setup, acc, method, not finished, tokens, options, class_names),
-                          acc.done, acc.total)
-            last = time.monotonic()
+        for count, (i, run) in enumerate(runs):
+            acc = accs[i]
+            for _ in locked(model, _RUNNERS[method](run, targets, acc, opts)):
+                for later, _ in runs[count + 1:]:  # every run does the same work
+                    accs[later].total, accs[later].unit = acc.total, acc.unit
+                finished = count == len(runs) - 1 and bool(acc.computed.all()) and acc.done >= acc.total
+                if not finished and time.monotonic() - last < min_interval:
+                    continue  # folded into the next partial result
+                for a in accs:
+                    a.targets = targets.known
+                if split is None:
+                    result = build(setup, acc, method=method, partial=not finished, tokens=tokens,
+                                   feature_names=options.get("feature_names"), target_names=class_names)
+                else:
+                    result = build_split(setup, accs, split, method=method, partial=not finished,
+                                         feature_names=options.get("feature_names"), target_names=class_names)
+                yield Partial(result, sum(a.done for a in accs), sum(a.total for a in accs))
+                last = time.monotonic()
     finally:
         if was_training:
             model.train()
-
-
-def _explanation(setup: Setup, acc: Accum, method: str, partial: bool, tokens: np.ndarray | None,
-                 options: dict[str, Any], class_names: list[str] | None) -> shap.Explanation:
-    return build(setup, acc, method=method, partial=partial, tokens=tokens,
-                 feature_names=options.get("feature_names"), target_names=class_names)
 
 
 def job(model: Any, inputs: Any, **options: Any) -> Job[shap.Explanation]:
