@@ -80,6 +80,15 @@ class ChartOnPage:
         return [(float(x) if x is not None else float("nan"), float(y) if y is not None else float("nan"))
                 for x, y in raw]
 
+    def split_line_points(self, head: int) -> list[tuple[float, float]]:
+        """A training-monitor line drawn as two marks (``head``, then its tail at ``head + 1``, which starts at
+        the head's last point): the whole line, as drawn."""
+        first, rest = self.line_points(head), self.line_points(head + 1)
+        if first and rest:
+            assert rest[0] == first[-1], f"the tail does not start where the head ends: {rest[0]} vs {first[-1]}"
+            rest = rest[1:]
+        return first + rest
+
     def ticks(self, vertical: bool = False) -> list[tuple[float, float]]:
         """(value, pixel) of the labelled ticks of the x (or y) axis, from the drawn axis."""
         raw = self.root.evaluate(

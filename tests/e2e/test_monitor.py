@@ -28,8 +28,13 @@ def watch_live(page: Page, scope, timeout_s: float = 30) -> list[tuple[int, floa
           .find((l) => l.textContent.startsWith('loop: '));
         window.__states = [];
         const tick = () => {
-          const path = fig.querySelector('path.line');
-          const values = path && path.__data__ ? path.__data__.values : [];
+          // The raw loss line: its head (mark 1) and its tail (mark 2), which starts at the head's last point.
+          const marks = Array.from(fig.querySelectorAll('svg.svg-figure > g > g')[0].children)
+            .filter((g) => !g.classList.contains('g_legend'));
+          const part = (g) => { const p = g && g.querySelector('path.line');
+                                return p && p.__data__ ? p.__data__.values : []; };
+          const head = part(marks[1]), tail = part(marks[2]);
+          const values = head.concat(tail.slice(head.length && tail.length ? 1 : 0));
           const state = [values.length, values.length ? values[values.length - 1].x : null];
           const last = window.__states[window.__states.length - 1];
           if (label.textContent === 'loop: running' && (!last || last[0] !== state[0] || last[1] !== state[1])) {
@@ -54,14 +59,20 @@ def test_voila_updates_while_the_kernel_is_busy_and_from_a_thread(page: Page, pa
     assert [n for n, _ in seen] == sorted(n for n, _ in seen) and sum(n < 300 for n, _ in seen) >= 3
     loss = ChartOnPage.find(page, "monitor-loss")
     expect(page.locator(".ipx-monitor-status")).to_contain_text("step 299 · 5 metrics · 1,500 values logged")
-    page.wait_for_function("(el) => el.__data__ && el.__data__.values.length === 300",
-                           arg=loss.root.locator("path.line").first.element_handle())
-    points = loss.line_points(1)
+    page.wait_for_function(
+        "(fig) => { const p = Array.from(fig.querySelectorAll('path.line')).slice(0, 2).map((e) => e.__data__);"
+        " return p[0] && p[1] && p[0].values.length + Math.max(p[1].values.length - 1, 0) === 300; }",
+        arg=loss.root.element_handle())
+    points = loss.split_line_points(1)  # marks: hover markers, then per metric raw head, tail, smoothed head, tail
     assert [x for x, _ in points] == list(range(300))
-    val = loss.line_points(3)  # val_loss raw: NaN at step 150 is a gap, flagged in words
+    val = loss.split_line_points(5)  # val_loss raw: NaN at step 150 is a gap, flagged in words
     assert val[150][1] != val[150][1] and val[149][1] == val[149][1]
     expect(page.locator(".ipx-monitor-warning").first).to_have_text(
         "⚠ val_loss: 1 NaN/inf value since step 150, drawn as gaps")
+    nan_marks = loss.dots(-1)  # and marked: a triangle at the bottom of the plot at that step, named on hover
+    _, height = loss.plot_size()
+    assert [(d.x, d.name) for d in nan_marks] == [(150.0, "val_loss")] and nan_marks[0].py > 0.9 * height
+    assert nan_marks[0].px == pytest.approx(loss.to_px(150), abs=1.5)
     metrics = page.locator(".ipx-monitor-panel").filter(has=page.locator(".ipx-monitor-metrics"))
     expect(metrics.locator(".ipx-monitor-key").nth(1)).to_contain_text(XSS)
     assert page.locator(".ipx-monitor img").count() == 0
@@ -78,7 +89,7 @@ def test_voila_updates_while_the_kernel_is_busy_and_from_a_thread(page: Page, pa
     page.wait_for_function("([el, n]) => el.querySelectorAll('g.tick').length !== n || true",
                            arg=[loss.root.element_handle(), len(before)])
     expect(loss.root.locator("g.tick text").first).not_to_have_text(str(before[0][0]), timeout=5_000)
-    assert loss.line_points(1)[:5] == points[:5]
+    assert loss.split_line_points(1)[:5] == points[:5]
 
     # Wheel zoom over the loss panel: every panel follows (shared x scale) and the kernel re-decimates.
     page.get_by_role("button", name="zoom / pan").click()
@@ -132,9 +143,9 @@ def test_lab_same_cell_loop_100k_steps_and_dark_theme(page: Page, page_log: Page
     lab_execute(page, "for i in range(300, 100_300):\n    mon.log(i, loss=1 / (1 + i ** 0.5), acc=0.5)\nmon.flush()",
                 timeout_ms=120_000)
     expect(panel.locator(".ipx-monitor-status")).to_contain_text("step 100,299", timeout=30_000)
-    line = loss.root.locator("path.line").first.element_handle()
-    page.wait_for_function("(el) => el.__data__ && el.__data__.values.length > 300", arg=line)
-    drawn = loss.line_points(1)
+    page.wait_for_function("(el) => el.__data__ && el.__data__.values.length > 300",  # flush(): all in the head
+                           arg=loss.root.locator("path.line").first.element_handle())
+    drawn = loss.split_line_points(1)
     assert 300 < len(drawn) <= 1_600 and drawn[-1][0] == 100_299
     assert time.monotonic() - started < 60
     assert not page_log.errors(), page_log.summary()

@@ -169,8 +169,58 @@ def test_100k_steps_are_drawn_bounded_with_few_small_messages(monkeypatch):
         assert np.nanmax(lines.raw.y) == pytest.approx(np.nanmax(y) + (lines.raw.labels[0] == "val_loss"))
     line_messages = [m for m in sent if m[0] == "Lines"]
     assert max(b for _, _, b in line_messages) < 20_000  # float64 x + float32 y of <= 800 points
-    # ~10 draws a second while logging, each one message per changed line.
-    assert len(line_messages) <= 4 * (10 * max(per_log * x.size, 0.1) + 3)
+    # ~10 draws a second while logging; per draw at most one message per mark (4 lines, a head and a tail each).
+    draws = mon._throttle.flushes + 1
+    assert draws <= 10 * max(per_log * x.size, 0.1) + 3
+    assert len([m for m in line_messages if "x" in m[1]]) <= 8 * draws
+    mon.close()
+
+
+def drawn(split):
+    """The line a SplitLine shows: its head, then its tail without the point they share."""
+    hx, tx = np.asarray(split.head.x), np.asarray(split.tail.x)
+    hy, ty = np.asarray(split.head.y, dtype=float), np.asarray(split.tail.y, dtype=float)
+    if hx.size and tx.size:
+        assert tx[0] == hx[-1] and ty[0] == hy[-1]  # they join at the head's last point (never NaN)
+        tx, ty = tx[1:], ty[1:]
+    return np.r_[hx, tx], np.r_[hy, ty]
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.8])
+def test_appends_send_the_new_points_not_the_line(monkeypatch, smoothing):
+    """Between draws only the tail of each line travels; head + tail always equal the whole decimated line."""
+    from ipyexplain.views._chart_split import CHUNK, UNSTABLE
+
+    sent = recorded_messages(monkeypatch)
+    mon = TrainingMonitor(buckets=200, smoothing=smoothing, max_rate=1e-3)  # the thread stays out: draws are ours
+    x, y = random_walk(40_000, seed=9, nan_every=4_999)
+    per_draw, whole = [], []
+    ref = Decimator(200)  # fed the same cuts as the monitor's (the decimation itself is tested above)
+    for end in range(50, x.size + 1, 50):
+        for i in range(end - 50, end):
+            mon.log(i, loss=y[i])
+        sent.clear()
+        mon._draw()
+        lines = mon.panels["Loss"].lines["loss"]
+        ref.update(x[:end], y[:end])
+        idx = ref.indices(end)
+        keep = idx[: np.flatnonzero(np.isfinite(y[idx]))[-1] + 1]  # lines never end on NaN
+        gx, gy = drawn(lines.raw)
+        np.testing.assert_array_equal(gx, x[keep])
+        np.testing.assert_allclose(gy, y[keep].astype(np.float32), equal_nan=True)
+        if smoothing:
+            sx, sy = drawn(lines.smooth)
+            assert sx.size == lines.smooth.x.size and np.array_equal(sx, lines.smooth.x)
+            assert np.isfinite(sy[-1]) and np.array_equal(sy, lines.smooth.y.astype(np.float32), equal_nan=True)
+        per_draw.append(sum(b for kind, keys, b in sent if kind == "Lines" and "x" in keys))
+        whole.append(12 * (lines.raw.x.size + lines.smooth.x.size))  # what resending both lines would cost
+    small = (CHUNK + UNSTABLE + 1) * 12 * (2 if smoothing else 1)
+    assert np.median(per_draw) <= 0.6 * small  # a typical tail: half a chunk
+    assert np.mean(np.array(per_draw) <= small) > 0.9  # head resends are rare (bucket doublings, full tails)
+    assert sum(per_draw) < sum(whole) / 5
+    mon.flush()  # settles: each line whole in its head
+    assert mon.panels["Loss"].lines["loss"].raw.tail.x.size == 1  # the head's last point: never an empty line
+    assert mon.panels["Loss"].lines["loss"].raw.head.x.size == mon.panels["Loss"].lines["loss"].raw.x.size
     mon.close()
 
 
@@ -281,3 +331,54 @@ def test_the_drawing_thread_retires_when_idle_and_restarts(monkeypatch):
         time.sleep(0.02)
     assert len(mon.panels["Loss"].lines["loss"].raw.x) == 2
     mon.close()
+
+
+def test_nan_steps_are_marked_constant_metrics_get_a_range_and_axes_are_labelled():
+    mon = TrainingMonitor(smoothing=0.0, buckets=100)
+    for step in range(5_000):
+        bad = step in (1_234, 4_000)
+        mon.log(step, loss=float("inf") if step == 4_000 else float("nan") if bad else 1 / (1 + step),
+                val_loss=1.1 / (1 + step), lr=0.05)
+    mon.flush()
+    loss = mon.panels["Loss"]
+    # A one-step gap among 5,000 steps is narrower than a pixel: each NaN/inf step also gets a marker.
+    assert loss.nan_marks is not None and loss.nan_marks in loss.figure.marks
+    assert list(loss.nan_marks.x) == [1_234, 4_000] and list(loss.nan_marks.names) == ["loss", "loss"]
+    assert loss.nan_marks.scales["x"] is mon.xs and np.all(np.asarray(loss.nan_marks.y) < 0.1)  # along the bottom
+    assert loss.warning.value == "⚠ loss: 2 NaN/inf values since step 1,234, drawn as gaps"
+    assert mon.panels["Learning rate"].nan_marks is None
+    # A constant learning rate: a range around it (d3 would label every tick 0.05).
+    lr = mon.panels["Learning rate"]
+    assert (lr.ys_linear.min, lr.ys_linear.max) == pytest.approx((0.045, 0.055))
+    assert (loss.ys_linear.min, loss.ys_linear.max) == (None, None)
+    assert [p.y_axis.label for p in mon.panels.values()] == ["loss", "learning rate"]
+    # Validation drawn dashed; behind a smoothed line its raw line is faint and solid.
+    val = loss.lines["val_loss"]
+    assert val.raw.line_style == "dashed" and val.raw.tail.line_style == "dashed"
+    mon.slider.value = 0.5
+    mon.flush()
+    assert val.raw.line_style == "solid" and val.raw.opacities == [0.3] and val.smooth.line_style == "dashed"
+    for step in range(5_000, 5_100):
+        mon.log(step, lr=0.05 * 0.999 ** (step - 4_999), loss=0.1, val_loss=0.1)
+    mon.flush()
+    assert (lr.ys_linear.min, lr.ys_linear.max) == (None, None)  # no longer constant: d3's range
+    mon.close()
+
+
+def test_split_lines_never_end_on_nan_nor_empty_once_drawn():
+    from ipyexplain.views._chart_split import SplitLine
+
+    added = []
+    line = SplitLine(added.extend, colors=["red"])
+    line.send(np.zeros(0), np.zeros(0))
+    assert not added and line.marks == []  # no mark is ever made empty (bqplot cannot draw one)
+    y = np.full(400, np.nan)
+    y[[350, 399]] = 1.0, 2.0  # NaN for 350 points: the head must still end on a finite point
+    line.send(np.arange(400.0), y)
+    assert added == [line.head, line.tail] and line.head.colors == ["red"]  # made with their first points
+    assert np.isfinite(line.head.y[-1]) and np.isfinite(line.tail.y[-1]) and line.tail.x[0] == line.head.x[-1]
+    assert line.visible
+    line.send(np.arange(10.0), np.full(10, np.nan))  # nothing finite (e.g. all <= 0 on a log scale): hidden
+    assert not line.visible and not line.head.visible and len(line.head.x) > 0  # keeps its last data
+    line.send(np.arange(3.0), np.ones(3))
+    assert line.visible and list(line.head.x) == [0, 1, 2] and list(line.tail.x) == [2]

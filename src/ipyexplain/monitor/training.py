@@ -205,7 +205,10 @@ class TrainingMonitor(w.VBox):
         return self.watcher
 
     def flush(self) -> None:
-        """Draw everything logged so far now (blocking), e.g. at the end of a loop in tests."""
+        """Draw everything logged so far now (blocking), e.g. at the end of a loop; each line is then sent whole
+        once (between flushes, updates send the points appended since the last one)."""
+        with self._lock:
+            self._redraw_all = True
         self._draw(force=True)
         if self.watcher is not None:
             self.watcher.draw(force=True)
@@ -242,8 +245,10 @@ class TrainingMonitor(w.VBox):
         return show(self, where=where, title=title or "Training monitor")
 
     def close(self) -> None:
-        self._throttle.close()
-        if self.watcher is not None:
+        throttle = getattr(self, "_throttle", None)  # None: a constructor that refused its arguments
+        if throttle is not None:
+            throttle.close()
+        if getattr(self, "watcher", None) is not None:
             self.watcher.remove()
         super().close()
 
@@ -312,14 +317,15 @@ class TrainingMonitor(w.VBox):
                     smooth = track.smoother.update(y)
                     sidx = self._indices(track.smooth, x, smooth, window)
                     sx, sy = x[sidx], smooth[sidx]
-                panel.draw(name, x[idx], y[idx], sx, sy)
+                panel.draw(name, x[idx], y[idx], sx, sy, settle=force)
                 redrawn.add(panel.title)
                 if y.size:
                     panel.set_latest(name, float(x[-1]), float(y[-1]))
                 self._hover_due.add(panel.title)
             for title in redrawn:
                 panel = self._panels[title]
-                panel.set_log_ticks(panel.drawn_values())
+                panel.set_range(panel.drawn_values())
+                panel.draw_nan_marks()
             self._draw_hover(snaps, window, force)
             self._draw_warnings(bad)
             total = sum(s.n for s in self._series.values())

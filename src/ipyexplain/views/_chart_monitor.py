@@ -1,33 +1,42 @@
 """One panel of the training monitor: a bqplot figure of a metric family (loss, metrics, learning rate).
 
-Each metric is a faint raw line and, when smoothing is on, a solid smoothed line (validation
-metrics dashed). The x scale (steps) is shared by all panels, so zooming one (mouse wheel, drag
-to pan: bqplot's ``PanZoom``, active while the monitor's "zoom / pan" toggle is pressed) zooms all.
-Transparent markers along the lines are the hover readout (step, value; shown by the browser, so
-it works while the kernel is busy). A toggle
-switches the y axis to a log scale; values <= 0 are then left out (counted in the warning line).
+Each metric is a faint raw line and, when smoothing is on, a smoothed line over it (validation
+metrics dashed; the faint raw line stays solid, a dash pattern on a noisy line reads as noise). Each
+line is a :class:`~._chart_split.SplitLine`: an update sends the appended points, not the line. The x
+scale (steps) is shared by all panels, so zooming one (mouse wheel, drag to pan: bqplot's ``PanZoom``,
+active while the monitor's "zoom / pan" toggle is pressed) zooms all. Transparent markers along the
+lines are the hover readout (step, value; shown by the browser, so it works while the kernel is busy).
+NaN/inf values are gaps in the line *and* marked: an orange triangle at the bottom of the plot at each
+such step (one per decimation bucket), named in the warning line under the panel. A toggle switches
+the y axis to a log scale; values <= 0 are then left out (counted in the warning line). A constant
+metric (a fixed learning rate) gets a y range around its value rather than ticks that all read the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
 from . import charts as c
+from ._chart_split import SplitLine
 
 _HOVER_PER_LINE = 150
+WARN = "#d55e00"  # the warning colour (text and NaN markers), legible on light and dark
+_Y_LABELS = {"Loss": "loss", "Metrics": "value", "Learning rate": "learning rate"}
 
 
 @dataclass
 class _Lines:
-    raw: bq.Lines
-    smooth: bq.Lines
+    raw: SplitLine
+    smooth: SplitLine
     key: w.Label
     color: str
+    dashed: bool
 
 
 class MetricPanel:
@@ -40,14 +49,17 @@ class MetricPanel:
         self.xs = xs
         self.log = log
         self.ys_linear, self.ys_log = bq.LinearScale(), bq.LogScale()
-        self.y_axis = c.axis(self.ys, "", vertical=True, tick_format="~g")
+        self.y_axis = c.axis(self.ys, _Y_LABELS.get(title, title), vertical=True, tick_format="~g")
+        self.y_axis.label_offset = "54px"
         x_axis = c.axis(xs, "step", tick_format="~s")
         self.hover = c.hover_points(xs, self.ys, ["name", "x", "y"], ["", "step", "value"], ["", ",~g", ".5~g"])
         self.hover.names_unique = False
         self.hover.display_names = False
         self.figure = c.figure(title, [self.hover], [x_axis, self.y_axis], height=height,
-                               margin={"top": 30, "bottom": 44, "left": 52, "right": 16},
+                               margin={"top": 30, "bottom": 44, "left": 66, "right": 16},
                                interaction=bq.interacts.PanZoom(scales={"x": [xs]}))
+        self.nan_marks: bq.Scatter | None = None  # created at the first NaN (appended: marks are never reordered)
+        self._nan_steps: dict[str, np.ndarray] = {}
         self.figure.padding_y = 0.05
         slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-") or "panel"
         self.figure.add_class(f"ipx-monitor-{slug}")
@@ -59,7 +71,7 @@ class MetricPanel:
         self._on_log = on_log
         self.legend = w.HBox([], layout=w.Layout(flex_flow="row wrap", flex="1 1 auto", grid_gap="0 16px"))
         self.warning = c.text_label(cls="ipx-monitor-warning", wrap=True)
-        self.warning.style.text_color = "#d55e00"
+        self.warning.style.text_color = WARN
         self.widget = w.VBox([w.HBox([self.legend, self.toggle], layout=w.Layout(align_items="center")),
                               self.figure, self.warning], layout=w.Layout(min_width="320px"))
         self.widget.add_class("ipx-monitor-panel")
@@ -71,52 +83,83 @@ class MetricPanel:
 
     def add(self, name: str, color: str, dashed: bool) -> None:
         style = "dashed" if dashed else "solid"
-        scales = {"x": self.xs, "y": self.ys}
-        raw = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[color], stroke_width=1.2,
-                       opacities=[0.3], line_style=style, labels=[name])
-        smooth = bq.Lines(x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[color], stroke_width=2.2,
-                          line_style=style, labels=[f"{name} (smoothed)"], visible=False)
+        common: dict[str, Any] = {"scales": {"x": self.xs, "y": self.ys}, "colors": [color], "line_style": style}
+        # Their marks are appended at their first points, never reordered (bqplot rebuilds reordered mark views);
+        # the hover markers stay first and still get the mouse: lines ignore pointer events (charts.STYLE).
+        raw = SplitLine(self._add_marks, stroke_width=1.2, opacities=[0.3], labels=[name], **common)
+        smooth = SplitLine(self._add_marks, shown=False, stroke_width=2.2, labels=[f"{name} (smoothed)"], **common)
         key = c.text_label(f"{'┅┅' if dashed else '━━'} {name}", cls="ipx-monitor-key")
         key.style.text_color = color
-        self.lines[name] = _Lines(raw, smooth, key, color)
-        # Appended, never reordered (bqplot rebuilds reordered mark views); the hover markers stay first
-        # and still get the mouse: lines ignore pointer events (charts.STYLE).
-        self.figure.marks = [*self.figure.marks, raw, smooth]
+        self.lines[name] = _Lines(raw, smooth, key, color, dashed)
         self.legend.children = [*self.legend.children, key]
 
-    def draw(self, name: str, x: np.ndarray, y: np.ndarray, sx: np.ndarray | None, sy: np.ndarray | None) -> None:
-        """Send one metric's decimated raw (and smoothed) points (values <= 0 left out on a log scale)."""
+    def _add_marks(self, marks: list[bq.Mark]) -> None:
+        self.figure.marks = [*self.figure.marks, *marks]
+
+    def draw(self, name: str, x: np.ndarray, y: np.ndarray, sx: np.ndarray | None, sy: np.ndarray | None,
+             settle: bool = False) -> None:
+        """Send one metric's decimated raw (and smoothed) points (values <= 0 left out on a log scale): what
+        was appended, or the whole line when it changed; ``settle``: the whole line into the heads."""
         lines = self.lines[name]
+        self._nan_steps[name] = x[~np.isfinite(y)]
         if self.log:
             y = _positive(y)
             if sy is not None:
                 sy = _positive(sy)
-        x, y = _finite_end(x, y)
+        smoothed = sx is not None and sy is not None
+        # Faint raw line behind a smoothed one: solid (dashes on noise read as noise); alone: the split's style.
+        lines.raw.set(opacities=[0.3 if smoothed else 1.0],
+                      line_style="dashed" if lines.dashed and not smoothed else "solid")
+        lines.raw.send(x, y, settle=settle)
         if sx is not None and sy is not None:
-            sx, sy = _finite_end(sx, sy)
-        with lines.raw.hold_sync():
-            lines.raw.x, lines.raw.y = x, y.astype(np.float32)
-            lines.raw.opacities = [0.3 if sx is not None else 1.0]
-        if sx is not None and sy is not None:
-            with lines.smooth.hold_sync():
-                lines.smooth.x, lines.smooth.y = sx, sy.astype(np.float32)
-                lines.smooth.visible = True
-        elif lines.smooth.visible:
-            with lines.smooth.hold_sync():
-                lines.smooth.x, lines.smooth.y, lines.smooth.visible = np.zeros(0), np.zeros(0), False
+            lines.smooth.show(True)
+            lines.smooth.send(sx, sy, settle=settle)
+        else:
+            lines.smooth.show(False)
+
+    def draw_nan_marks(self) -> None:
+        """An orange triangle at the bottom of the plot at each step where a metric was NaN/inf (tooltip: which)."""
+        names = [n for n, steps in self._nan_steps.items() for _ in range(steps.size)]
+        if not names and self.nan_marks is None:
+            return
+        x = np.concatenate([s for s in self._nan_steps.values() if s.size]) if names else np.zeros(0)
+        if self.nan_marks is None:
+            ys = bq.LinearScale(min=0.0, max=1.0)
+            tooltip = bq.Tooltip(fields=["name", "x"], labels=["NaN/inf", "step"], formats=["", ",~g"])
+            self.nan_marks = bq.Scatter(x=np.zeros(0), y=np.zeros(0), scales={"x": self.xs, "y": ys},
+                                        marker="triangle-up", colors=[WARN], default_size=36, stroke=None,
+                                        tooltip=tooltip, names_unique=False, display_names=False)
+            self.figure.marks = [*self.figure.marks, self.nan_marks]
+        if len(self.nan_marks.x) == x.size and np.array_equal(self.nan_marks.x, x) and \
+                list(self.nan_marks.names) == names:
+            return
+        with self.nan_marks.hold_sync():
+            self.nan_marks.x, self.nan_marks.y, self.nan_marks.names = x, np.full(x.size, 0.025), names
 
     def drawn_values(self) -> list[np.ndarray]:
         return [np.asarray(m.y, dtype=float) for lines in self.lines.values() for m in (lines.raw, lines.smooth)
                 if m.visible and len(m.y)]
 
-    def set_log_ticks(self, values: list[np.ndarray]) -> None:
+    def set_range(self, values: list[np.ndarray]) -> None:
+        """The y range from the kernel where d3 would guess badly: log scales (below) and constant metrics."""
+        if self.log:
+            self._set_log_ticks(values)
+            return
+        if self.y_axis.tick_values is not None:
+            self.y_axis.tick_values = None
+        finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(0)
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        flat = finite.size > 0 and hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1e-300)
+        pad = (abs(hi) * 0.1 or 1.0) if flat else None
+        bounds = (lo - pad, hi + pad) if pad is not None else (None, None)
+        if (self.ys_linear.min, self.ys_linear.max) != bounds:
+            with self.ys_linear.hold_sync():
+                self.ys_linear.min, self.ys_linear.max = bounds
+
+    def _set_log_ticks(self, values: list[np.ndarray]) -> None:
         """The log axis' range and readable ticks: 1, 2, 5 x powers of ten within the data (d3 would label every
         1..9). The range is set from the kernel, so the scale never has to guess a domain from data it
         cannot take the log of (values <= 0)."""
-        if not self.log:
-            if self.y_axis.tick_values is not None:
-                self.y_axis.tick_values = None
-            return
         positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values]) if values else np.zeros(0)
         if positive.size == 0:
             return
@@ -162,24 +205,15 @@ class MetricPanel:
 
     def _on_toggle(self, change: dict[str, object]) -> None:
         self.log = bool(change["new"])
-        if self.log:
-            self.set_log_ticks(self.drawn_values())  # a domain before any mark uses the scale
+        self.set_range(self.drawn_values())  # a domain before any mark uses the scale
         scales = {"x": self.xs, "y": self.ys}
         with self.figure.hold_sync():
             for lines in self.lines.values():
-                lines.raw.scales = scales
-                lines.smooth.scales = scales
+                lines.raw.set(scales=scales)
+                lines.smooth.set(scales=scales)
             self.hover.scales = scales
             self.y_axis.scale = self.ys
         self._on_log(self)
-
-
-def _finite_end(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Without trailing NaN/inf: bqplot places a line's (hidden) label at its last point and logs an error
-    when that point has no position. An inner NaN stays: it is the gap."""
-    finite = np.flatnonzero(np.isfinite(y))
-    end = int(finite[-1]) + 1 if finite.size else 0
-    return (x, y) if end == y.size else (x[:end], y[:end])
 
 
 def _positive(y: np.ndarray) -> np.ndarray:
