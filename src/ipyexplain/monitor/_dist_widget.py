@@ -52,7 +52,11 @@ def output_summaries(model: Any, X: Any, y: Any, *, logits: bool | None, bins: i
         raw = raw[0] if isinstance(raw, tuple | list) else raw
         out = raw.detach().double().cpu().numpy().reshape(raw.shape[0], -1)
         if y is not None:
-            y = _to_numpy(y)[: out.shape[0]]
+            y = np.asarray(_to_numpy(y))
+            rows = len(X)
+            if y.shape[0] != rows:
+                raise ValueError(f"y has {y.shape[0]} entries but X has {rows} rows")
+            y = y[: out.shape[0]]  # the rows the outputs were computed on (at most MAX_ROWS)
     else:
         predictor = as_predictor(model)
         predictor.output = None
@@ -114,7 +118,8 @@ class Distributions(DistributionsView):
         self.update(self.compute())
 
     def record(self, step: float) -> None:
-        """Recompute and keep this step's parameter and activation histograms for the steps x bins heatmap."""
+        """Recompute and keep this step's parameter, activation and output histograms for the steps x bins
+        heatmap."""
         self.refresh()
         self.add_history(step)
 

@@ -157,9 +157,10 @@ class LayerWatch:
             lw = np.where(weight > 0, np.log10(weight), np.nan)
         if self.grad_map is None:
             self.grad_map = Heatmap(lg, row_labels=self.layers, col_labels=labels, cmap="magma", height=_height(self),
-                                    title="Gradient norm per layer", value_label="log10 ‖grad‖")
+                                    title="Gradient norm · rows: layers, columns: logged steps",
+                                    value_label="log10 ‖grad‖")
             self.weight_map = Heatmap(lw, row_labels=self.layers, col_labels=labels, cmap="viridis",
-                                      height=_height(self), title="Weight norm per layer",
+                                      height=_height(self), title="Weight norm · rows: layers, columns: logged steps",
                                       value_label="log10 ‖weight‖")
             for hm in (self.grad_map, self.weight_map):
                 hm.layout = w.Layout(width="560px")

@@ -6,12 +6,15 @@
 - Outputs: predicted probabilities per class (softmax of logits when the outputs are not
   probabilities) or, with regression targets, the residuals.
 
+- Activation functions called inside ``forward`` (``F.relu(x)``, ``torch.sigmoid``, ``x.tanh()``, ``F.gelu``),
+  named after the layer they were applied to (``fc1 → relu``; see :mod:`._act_calls`).
+
 Callouts: a *dead unit* is a unit (a feature of a ``Linear`` output, a channel of a convolution, the
-last axis of a sequence model's output) of a ReLU-family activation *module* that is never positive
-on the batch (a ``torch.nn.functional.relu`` call inside ``forward`` is no module and is not seen);
-a value is *saturated* where a bounded
-activation is within 1% of its bound (sigmoid < 0.01 or > 0.99, tanh/hardtanh/softsign |a| > 0.99,
-ReLU6 >= 6), where its gradient all but vanishes.
+last axis of a sequence model's output) of a ReLU-family activation (ReLU, ReLU6, leaky ReLU, ELU, SELU,
+CELU, GELU, SiLU, Mish, Hardswish; module or function) that is never positive on the batch; a value
+is *saturated* where a bounded activation is within 1% of its bound (sigmoid/hardsigmoid < 0.01 or
+> 0.99, tanh/hardtanh/softsign |a| > 0.99, ReLU6 >= 6), where its gradient all but vanishes; a unit
+saturated on every row of the batch is counted as a *saturated unit*.
 
 History (TensorBoard's histogram dashboard as a steps x bins heatmap): each :meth:`History.add` keeps
 one histogram on its own bins; :meth:`History.matrix` re-bins them all onto one common grid over the
@@ -26,8 +29,6 @@ from typing import Any
 
 import numpy as np
 
-RELU_LIKE = ("ReLU", "ReLU6", "RReLU", "CELU", "SELU")  # zero (or a floor) for negative inputs
-_BOUNDED = {"Sigmoid": "sigmoid", "Hardsigmoid": "sigmoid", "Tanh": "tanh", "Hardtanh": "tanh", "Softsign": "tanh"}
 MAX_ROWS = 512
 
 
@@ -50,6 +51,7 @@ class Summary:
     dead_units: int | None = None  # ReLU-family activations: units never positive on the batch
     units: int | None = None
     saturated: float | None = None  # bounded activations: share of values within 1% of a bound
+    saturated_units: int | None = None  # bounded activations: units saturated on every row of the batch
 
     def callouts(self) -> list[str]:
         notes = []
@@ -57,8 +59,10 @@ class Summary:
             notes.append(f"{self.name} ({self.module}): {self.dead_units} of {self.units} units dead "
                          f"({100 * self.dead_units / max(self.units or 1, 1):.0f}%, never positive on this batch)")
         if self.saturated is not None and self.saturated >= 0.05:
+            stuck = (f", {self.saturated_units} of {self.units} units on every row" if self.saturated_units
+                     else "")
             notes.append(f"{self.name} ({self.module}): {100 * self.saturated:.0f}% of values saturated (within 1% of "
-                         "the bounds, where gradients vanish)")
+                         f"the bounds, where gradients vanish{stuck})")
         if self.nonfinite:
             notes.append(f"{self.name}: {self.nonfinite:,} NaN/inf values")
         return notes
@@ -105,26 +109,29 @@ def leaf_modules(model: Any) -> list[str]:
 
 
 def activations(model: Any, x: Any, layers: list[str] | None = None, bins: int = 60) -> dict[str, Summary]:
-    """Summaries of the outputs of ``layers`` (default: every leaf module) on the batch ``x``."""
+    """Summaries of the outputs of ``layers`` (default: every leaf module, and every activation function called
+    inside ``forward``) on the batch ``x``, in the order they ran."""
     torch = _torch()
+    from ._act_calls import ActivationCalls, copy_of
+
     modules = dict(model.named_modules())
     names = layers if layers is not None else leaf_modules(model)
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise ValueError(f"no layer named {', '.join(map(repr, unknown))}; the layers are: "
                          f"{', '.join(leaf_modules(model))}")
-    captured: dict[str, Any] = {}
+    captured: dict[str, tuple[str, Any]] = {}  # name -> (module class or function name, output copy)
     handles = []
     for name in names:
         def hook(module: Any, inputs: Any, output: Any, key: str = name) -> None:
             out = output[0] if isinstance(output, tuple | list) else output
             if isinstance(out, torch.Tensor) and out.is_floating_point():
-                captured[key] = out.detach().float().cpu()
+                captured[key] = (type(module).__name__, copy_of(out))
         handles.append(modules[name].register_forward_hook(hook))
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), ActivationCalls(model, captured if layers is None else {}):
             model(x)
     except Exception as exc:
         raise ValueError(f"the {type(model).__name__} failed on X of shape {tuple(x.shape)} "
@@ -133,37 +140,46 @@ def activations(model: Any, x: Any, layers: list[str] | None = None, bins: int =
         model.train(was_training)
         for handle in handles:
             handle.remove()
-    out = {}
-    for name in names:
-        if name not in captured:
-            continue
-        act = captured[name]
-        kind = type(modules[name]).__name__
-        s = summarize(act.numpy(), name, "activation", kind, bins)
-        dead = units = None
-        saturated = None
-        if kind in RELU_LIKE and act.ndim >= 2:
-            positive = _positive_units(act)
-            units, dead = int(positive.numel()), int((~positive).sum())
-        bound = _BOUNDED.get(kind)
-        if bound == "sigmoid":
-            saturated = float(((act < 0.01) | (act > 0.99)).float().mean())
-        elif bound == "tanh":
-            saturated = float((act.abs() > 0.99).float().mean())
-        elif kind == "ReLU6":
-            saturated = float((act >= 6.0).float().mean())
-        out[name] = Summary(**{**s.__dict__, "dead_units": dead, "units": units, "saturated": saturated})
-    return out
+    return {name: _activation_summary(name, kind, act, bins) for name, (kind, act) in captured.items()}
 
 
-def _positive_units(act: Any) -> Any:
-    """Per unit, whether it is ever positive: features of (rows, features), channels of (rows, C, H, W),
-    the last axis of (rows, tokens, features)."""
-    if act.ndim == 2:
-        return (act > 0).any(dim=0)
-    if act.ndim == 3:
-        return (act > 0).reshape(-1, act.shape[-1]).any(dim=0)
-    return (act > 0).transpose(0, 1).reshape(act.shape[1], -1).any(dim=1)
+def _activation_summary(name: str, kind: str, act: Any, bins: int) -> Summary:
+    """Histogram and moments of one activation, with dead units / saturation for the families that have them."""
+    from ._act_calls import family
+
+    s = summarize(act.numpy(), name, "activation", kind, bins)
+    group = family(kind)
+    dead = units = saturated_units = None
+    saturated = None
+    if group in ("relu", "relu6") and act.ndim >= 2:
+        positive = _per_unit(act > 0, any_row=True)
+        units, dead = int(positive.numel()), int((~positive).sum())
+    mask = None
+    if group == "sigmoid":
+        mask = (act < 0.01) | (act > 0.99)
+    elif group == "tanh":
+        mask = act.abs() > 0.99
+    elif group == "relu6":
+        mask = act >= 6.0
+    if mask is not None:
+        saturated = float(mask.float().mean())
+        if act.ndim >= 2:
+            always = _per_unit(mask, any_row=False)
+            units, saturated_units = int(always.numel()), int(always.sum())
+    return Summary(**{**s.__dict__, "dead_units": dead, "units": units, "saturated": saturated,
+                      "saturated_units": saturated_units})
+
+
+def _per_unit(mask: Any, *, any_row: bool) -> Any:
+    """Per unit, whether ``mask`` holds on any row (or on every row): features of (rows, features), channels of
+    (rows, C, H, W), the last axis of (rows, tokens, features)."""
+    if mask.ndim == 2:
+        flat = mask
+    elif mask.ndim == 3:
+        flat = mask.reshape(-1, mask.shape[-1])
+    else:
+        flat = mask.transpose(0, 1).reshape(mask.shape[1], -1).T
+    return flat.any(dim=0) if any_row else flat.all(dim=0)
 
 
 class History:

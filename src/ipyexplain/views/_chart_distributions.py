@@ -76,7 +76,7 @@ class DistributionsView(w.VBox):
             self._draw()
 
     def add_history(self, step: float) -> None:
-        for kind in ("parameters", "activations"):
+        for kind in KINDS:
             for name, s in self.summaries.get(kind, {}).items():
                 self.histories.setdefault((kind, name), History()).add(step, s)
         self._draw_history()
@@ -130,6 +130,8 @@ class DistributionsView(w.VBox):
             extra += f" · dead units {s.dead_units} of {s.units}"
         if s.saturated is not None:
             extra += f" · saturated {100 * s.saturated:.1f}%"
+            if s.saturated_units:
+                extra += f" ({s.saturated_units} of {s.units} units on every row)"
         self.summary.value = (f"{s.name}: {s.count:,} values · mean {c.fmt(s.mean)} · std {c.fmt(s.std)} · "
                               f"min {c.fmt(s.min)} · max {c.fmt(s.max)} · |v| < 0.001: {100 * s.near_zero:.1f}%"
                               + (f" · {s.nonfinite:,} NaN/inf" if s.nonfinite else "") + extra)
@@ -146,7 +148,8 @@ class DistributionsView(w.VBox):
         for s in self.summaries.get(self.kind, {}).values():
             rows.append([s.name, s.module, f"{s.count:,}", c.fmt(s.mean), c.fmt(s.std),
                          "" if s.dead_units is None else f"{s.dead_units} / {s.units}",
-                         "" if s.saturated is None else f"{100 * s.saturated:.1f}%"])
+                         "" if s.saturated is None else f"{100 * s.saturated:.1f}%"
+                         + (f" · {s.saturated_units} / {s.units} units" if s.saturated_units else "")])
         self.table_box.children = [grid(rows, cls="ipx-dist-table")]
 
     def _draw_history(self) -> None:
@@ -158,10 +161,10 @@ class DistributionsView(w.VBox):
         centres = (grid_edges[:-1] + grid_edges[1:]) / 2
         rows = [c.fmt(s) for s in history.steps]
         cols = [c.fmt(float(v), 3) for v in centres]
-        title = f"{self.name} over training steps (share of values per bin)"
+        title = f"{self.name} over training steps · rows: step, columns: value bins"
         if self.history_map is None:
             self.history_map = Heatmap(matrix, row_labels=rows, col_labels=cols, title=title, cmap="magma",
-                                       value_label="share of values", height=320)
+                                       value_label="share of values in the bin", height=320)
             self.history_map.layout = w.Layout(width="100%", max_width="900px")
         else:
             self.history_map.update(matrix, row_labels=rows, col_labels=cols, title=title)
