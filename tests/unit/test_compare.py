@@ -156,3 +156,28 @@ def test_bad_input_is_named(pair):
         comparison(a, b, X, np.full(len(y), "stays"))
     with pytest.raises(TypeError, match=r"compare\(\) got unexpected keyword argument\(s\) 'explain_row'; valid"):
         compare(a, b, X, y, explain_row=5)
+
+
+def test_few_discordant_rows_use_mcnemars_exact_test_end_to_end():
+    """Two classifiers that disagree on 9 rows: compare() reports statsmodels' exact McNemar p-value in words."""
+    from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    pa = np.where(y == 1, 0.8, 0.2)
+    pb = pa.copy()
+    flip_b_right = np.flatnonzero(y == 1)[:7]  # A wrong, B right on 7 rows
+    flip_a_right = np.flatnonzero(y == 0)[:2]  # A right, B wrong on 2 rows
+    pa[flip_b_right] = 0.3
+    pb[flip_a_right] = 0.7
+    r = comparison(None, None, None, y, scores=(pa, pb), n_resamples=500, names=("old", "new"))
+    table = [[r.mcnemar.both_right, r.mcnemar.a_only], [r.mcnemar.b_only, r.mcnemar.both_wrong]]
+    ref = sm_mcnemar(table, exact=True)
+    assert (r.mcnemar.a_only, r.mcnemar.b_only, r.mcnemar.exact) == (2, 7, True)
+    assert r.metrics["accuracy"].p_value == pytest.approx(ref.pvalue, rel=1e-12)
+    assert r.sentence == (f"No significant difference in accuracy between new and old: new - old = +1.2 points, "
+                          f"95% CI [{100 * r.metrics['accuracy'].interval.low:.1f}, "
+                          f"{100 * r.metrics['accuracy'].interval.high:.1f}], p={ref.pvalue:.2g} "
+                          "(McNemar's exact test, 9 discordant rows).")
+    with pytest.raises(ValueError, match=r"not probabilities.*outside \[0, 1\]"):
+        comparison(None, None, None, y, scores=(pa * 3 - 1, pb))

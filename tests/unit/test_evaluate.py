@@ -217,3 +217,22 @@ def test_bad_input_is_named(binary):
         evaluate(model, X, y, thresh=0.3)
     with pytest.raises(ValueError, match="regression needs one prediction per row"):
         evaluate(y_score=np.column_stack([1 - p, p]), y=y, task="regression")
+
+
+def test_a_class_missing_from_y_is_called_undefined_not_drawn_as_a_number(iris):
+    """Rows of two iris classes against a three-class model: the third class's ROC/PR are undefined (said so),
+    the macro averages run over the classes present, and equal scikit-learn's per-class numbers."""
+    model, X, y, proba = iris
+    rows = y < 2
+    view = evaluate(model, X[rows], y[rows], class_names=["setosa", "versicolor", "virginica"])
+    r = view.report
+    missing = r.report_of(2)
+    assert not missing.defined and np.isnan(missing.auc) and np.isnan(missing.ap)
+    present = [skm.roc_auc_score(y[rows] == c, proba[rows, c]) for c in (0, 1)]
+    assert r.macro_auc == pytest.approx(np.mean(present), abs=1e-12)
+    view.class_index = 2
+    assert view.roc.figure.title == "ROC · undefined: y has no positives for virginica"
+    assert view.pr.figure.title == "Precision–recall · undefined: no virginica in y"
+    assert "AUC –" in [x.value for x in walk(view) if isinstance(x, w.Label) and "virginica" in x.value][0]
+    k = view.counts  # the confusion counts still hold: every row is a negative for virginica
+    assert k.tp + k.fn == 0 and k.tn + k.fp == int(rows.sum())
