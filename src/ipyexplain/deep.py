@@ -6,8 +6,9 @@
 - :func:`attribute`: Captum attributions (``backends.torch_attr``) drawn live as an
   :class:`~ipyexplain.views.image_overlay.ImageOverlay` (images), a
   :class:`~ipyexplain.views.tokens.TokenView` (token ids), :class:`~ipyexplain.ImportanceBars`
-  (tabular), or an :class:`AttributionPanel` (several inputs: each input's share as bars beside the
-  per-input maps). Several methods at once give small multiples, computed one after another.
+  (tabular), or an :class:`AttributionPanel` (several inputs, or ``submodels=`` for an ensemble:
+  each input's / sub-network's share as bars beside the maps). Several methods at once give small
+  multiples, computed one after another.
 
 Bad input raises here, in the caller's cell. ``view.job`` is the running Job (``view.jobs`` all of
 them); ``view.job.result`` the ``shap.Explanation``. The blocking forms without a widget are the
@@ -21,9 +22,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 
 from ._jobs import FINISHED, Job
+from .views.attribution_panel import AttributionPanel
 from .views.bars import ImportanceBars
 from .views.image_overlay import ImageOverlay
 from .views.tokens import TokenView
@@ -48,43 +49,6 @@ def _chain(streams: list[tuple[str, Any]]) -> list[tuple[str, Job[Any]]]:
     return jobs
 
 
-class AttributionPanel(widgets.HBox):
-    """A multi-input attribution: each input's share of |attribution| (bars) beside the per-input maps."""
-
-    def __init__(self, job: Job[Any], input_names: Sequence[str], kinds: Sequence[str], title: str) -> None:
-        self.job = job
-        self.shares = ImportanceBars(title=f"{title} · share of |attribution| per input" if title else
-                                     "share of |attribution| per input", value_label="share of attribution",
-                                     progress_unit="steps", sort="none")
-        self.shares.bind(job)
-        self.maps: dict[str, Any] = {}
-        children: list[Any] = []
-        for name, kind in zip(input_names, kinds, strict=True):
-            if kind == "image" and not any(isinstance(v, ImageOverlay) for v in self.maps.values()):
-                view: Any = ImageOverlay(job=job, title=str(name))
-            else:
-                view = ImportanceBars(title=str(name), value_label="attribution", top_k=12)
-            self.maps[str(name)] = view
-            children.append(view)
-        job.observe(self._on_job)
-        self._on_job(job)
-        self.shares.layout.width = "34%"
-        right = widgets.VBox(children, layout=widgets.Layout(width="66%"))
-        super().__init__([self.shares, right])
-
-    def _on_job(self, job: Job[Any]) -> None:
-        from .backends._torch_result import parts_of
-
-        try:
-            result = job.result
-        except Exception:
-            return
-        for name, part in parts_of(result).items():
-            view = self.maps.get(name)
-            if isinstance(view, ImportanceBars) and np.asarray(part.values).ndim == 2:
-                view.update(part)
-
-
 def attribute(model: Any, inputs: Any, *, method: str | Sequence[str] = "integrated_gradients", target: Any = None,
               title: str | None = None, **options: Any) -> Any:
     """Captum attributions of ``model`` on ``inputs``, computed in the background and drawn as they come.
@@ -101,7 +65,7 @@ def attribute(model: Any, inputs: Any, *, method: str | Sequence[str] = "integra
         The view's title.
     **options
         Backend options (``layer``, ``baselines``, ``n_steps``, ``tokens``, ``vocab``, ``class_names``,
-        ...; see the backend) and view options (images: ``samples``, ``opacity``, ``mode``,
+        ``submodels``, ...; see the backend) and view options (images: ``samples``, ``opacity``, ``mode``,
         ``cell_size``, ``scale``; tokens: ``rows``, ``hide``; tabular: ``top_k``).
 
     Returns
@@ -131,10 +95,12 @@ def attribute(model: Any, inputs: Any, *, method: str | Sequence[str] = "integra
                                                                    **mine)))
     probe = streams[0][1]
     heading = title if title is not None else f"{', '.join(label for label, _ in streams)} · {type(model).__name__}"
-    if probe.multi:
+    if probe.multi or probe.submodels:
         if len(streams) > 1:
-            raise ValueError("a model with several inputs: give one method at a time (each gives bars and maps)")
-        return AttributionPanel(_chain(streams)[0][1], probe.names, probe.kinds, heading)
+            what = "a model with several inputs" if probe.multi else "submodels="
+            raise ValueError(f"{what}: give one method at a time (each gives bars and maps)")
+        return AttributionPanel(_chain(streams)[0][1], probe.names, probe.kinds, heading, probe.submodels,
+                                image_options={k: v for k, v in view_opts.items() if k in _IMAGE_VIEW})
     kind = probe.kinds[0]
     if kind == "image":
         view: Any = ImageOverlay(title=heading, **{k: v for k, v in view_opts.items() if k in _IMAGE_VIEW})

@@ -69,3 +69,47 @@ def test_bad_input_raises_in_the_callers_cell_before_any_job():
         attribute(cnn(), torch.rand(1, 1, 8, 8), method=["ig", "nope"])
     with pytest.raises(ValueError, match="out of range"):
         attribute(cnn(), torch.rand(1, 1, 8, 8), target=7)
+
+
+def test_an_ensemble_split_over_sub_networks_gives_shares_beside_whole_and_part_maps():
+    torch.manual_seed(0)
+
+    class Ensemble(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.small = cnn()
+            self.wide = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.Tanh(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                      nn.Linear(6, 2))
+
+        def forward(self, x):
+            return (self.small(x) + self.wide(x)) / 2
+
+    model, x = Ensemble().eval(), torch.rand(2, 1, 8, 8)
+    panel = attribute(model, x, method="ig", target=1, n_steps=8, submodels="auto")
+    assert isinstance(panel, AttributionPanel) and panel.job.wait(20) and panel.job.status == "done"
+    overlay = panel.maps["inputs"]
+    assert isinstance(overlay, ImageOverlay) and overlay._job_status == "done"
+    assert overlay._panel_labels == ["whole model", "small", "wide"] and overlay._signed.shape == (3, 2, 8, 8)
+    # the whole model's map is the sum of the sub-networks' (signed maps: summed over channels)
+    np.testing.assert_allclose(overlay._signed[0], overlay._signed[1] + overlay._signed[2], rtol=1e-4, atol=1e-6)
+    assert panel.shares.explanation.feature_names == ["small", "wide"]
+    assert "per sub-network" in panel.shares.title
+    with pytest.raises(ValueError, match="submodels=: give one method at a time"):
+        attribute(model, x, method=["ig", "deeplift"], target=1, submodels="auto")
+
+    class Vote(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(3, 2), nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+
+        def forward(self, v):
+            return self.a(v) + self.b(v)
+
+    panel = attribute(Vote().eval(), torch.rand(4, 3), method="deeplift", target=0, submodels="auto",
+                      feature_names=["p", "q", "r"])
+    assert panel.job.wait(20)
+    assert list(panel.maps) == ["whole model", "a", "b"]
+    assert all(isinstance(v, ImportanceBars) for v in panel.maps.values())
+    assert panel.maps["b"].explanation.feature_names == ["p", "q", "r"]
+    whole, a, b = (np.asarray(panel.maps[k].explanation.values) for k in ("whole model", "a", "b"))
+    np.testing.assert_allclose(whole, a + b, rtol=1e-5, atol=1e-6)

@@ -22,6 +22,7 @@ interface OverlayState extends LiveJobTraits {
   cmap_absolute: string;
   cell_size: number;
   _panel_labels: string[];
+  _column_noun: string;
   _row_labels: string[];
   _sample_index: number[];
   _signed: WireArray | null;
@@ -149,7 +150,8 @@ class OverlayView {
     const computed = this.arr("_computed");
     const done = computed ? Array.from(computed.data).filter((v) => v > 0).length : panels * samples;
     const src = m.get("_source_shape");
-    const parts = [`${samples} of ${src[0] ?? samples} images × ${panels} method${panels === 1 ? "" : "s"}`,
+    const noun = m.get("_column_noun") || "method";
+    const parts = [`${samples} of ${src[0] ?? samples} images × ${panels} ${noun}${panels === 1 ? "" : "s"}`,
       `${src[1]}×${src[2]} px`];
     if (m.get("_pooled") > 1) parts.push(`drawn at ${h}×${w} (means of ${m.get("_pooled")}×${m.get("_pooled")} px)`);
     if (done < panels * samples) parts.push(`${done} of ${panels * samples} maps computed so far`);
@@ -246,7 +248,7 @@ class OverlayView {
     const pooled = this.model.get("_pooled");
     const m = this.model;
     const lines: Array<[string, string]> = [
-      ["method", m.get("_panel_labels")[p] ?? ""],
+      [m.get("_column_noun") || "method", m.get("_panel_labels")[p] ?? ""],
       ["image", m.get("_row_labels")[s] ?? ""],
       ["pixel", pooled > 1 ? `x ${x * pooled}–${(x + 1) * pooled - 1}, y ${y * pooled}–${(y + 1) * pooled - 1}` : `x ${x}, y ${y}`],
     ];

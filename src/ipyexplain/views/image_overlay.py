@@ -26,9 +26,10 @@ from ._live import LiveView
 from ._overlay_data import SCALES, Panel, panel_of, reduce
 
 _OPTIONS = {"images", "samples", "labels", "sample_labels", "opacity", "mode", "clip_percentile", "scale",
-            "image_range", "max_px", "cell_size", "title", "value_label", "cmap", "cmap_absolute"}
+            "image_range", "max_px", "cell_size", "title", "value_label", "cmap", "cmap_absolute", "part"}
 _DRAWN = ("samples", "clip_percentile", "scale", "image_range", "max_px", "sample_labels")
 _UNSET: Any = object()
+WHOLE = "whole model"
 
 
 def _info(value: Any) -> Any:
@@ -37,15 +38,29 @@ def _info(value: Any) -> Any:
     return info_of(value)
 
 
-def _image_part(value: Any) -> Any:
-    """A multi-input attribution -> its first image input's Explanation."""
+def _image_part(value: Any, part: str | None = None) -> Any:
+    """A multi-input attribution -> the Explanation of input ``part`` (default: its first image input)."""
+    if np.asarray(getattr(value, "values", value)).ndim == 4:
+        return value
     info = _info(value)
     if info is not None and info.parts is not None:
-        for part in info.parts.values():
-            if np.asarray(part.values).ndim == 4:
-                return part
+        if part is not None:
+            if part not in info.parts:
+                raise ValueError(f"part {part!r} is not in this attribution; its parts: {list(info.parts)}")
+            return info.parts[part]
+        for found in info.parts.values():
+            if np.asarray(found.values).ndim == 4:
+                return found
         raise ValueError(f"this attribution has no image input (inputs: {list(info.parts)})")
     return value
+
+
+def _split_panels(value: Any) -> list[tuple[str, Any]] | None:
+    """An attribution split over sub-networks -> the whole model's map, then one per part; else None."""
+    info = _info(value)
+    if info is None or info.kind != "submodels" or info.parts is None or info.combined is None:
+        return None
+    return [(WHOLE, info.combined), *info.parts.items()]
 
 
 def _label_of(value: Any, default: str) -> str:
@@ -88,6 +103,10 @@ class ImageOverlay(LiveView):
         Longest side of one small multiple in CSS pixels.
     cmap, cmap_absolute : str
         Diverging colormap for signed maps (``"rdbu"``), sequential one for absolute (``"magma"``).
+    part : str, optional
+        For an attribution of several inputs: the image input drawn (default: the first). An
+        attribution split over sub-networks (``submodels=``) is drawn as the whole model's map and one
+        column per sub-network.
     """
 
     _esm = bundle("image_overlay")
@@ -105,8 +124,10 @@ class ImageOverlay(LiveView):
     scale = t.Enum(SCALES, default_value="panel")
     image_range: Any = t.Any(None)
     max_px = t.Int(224)
+    part: Any = t.Unicode(None, allow_none=True)
 
     _panel_labels = t.List(t.Unicode()).tag(sync=True)
+    _column_noun = t.Unicode("method").tag(sync=True)  # what a column is: a method, or a part of a split
     _row_labels = t.List(t.Unicode()).tag(sync=True)
     _sample_index = t.List(t.Int()).tag(sync=True)
     _signed = Matrix(None, allow_none=True).tag(sync=True, **array_serialization)
@@ -152,7 +173,9 @@ class ImageOverlay(LiveView):
                 setattr(self, name, value)
             if explanation is not _UNSET:
                 items = self._items(explanation)
-                self._panels = {label: panel_of(_image_part(v), label, self._images_given) for label, v in items}
+                self._column_noun = "part" if _split_panels(explanation) is not None else "method"
+                self._panels = {label: panel_of(_image_part(v, self.part), label, self._images_given)
+                                for label, v in items}
                 self._sources = dict(items)
                 self._order = list(self._panels)
             self._redraw()
@@ -215,7 +238,7 @@ class ImageOverlay(LiveView):
                 and isinstance(explanation[0], shap.Explanation):
             items = [(_label_of(v, f"attribution {i}"), v) for i, v in enumerate(explanation)]
         else:
-            items = [(_label_of(explanation, "attribution"), explanation)]
+            items = _split_panels(explanation) or [(_label_of(explanation, "attribution"), explanation)]
         if self._labels_given is not None:
             if len(self._labels_given) != len(items):
                 raise ValueError(f"{len(self._labels_given)} labels for {len(items)} panels")
@@ -223,8 +246,20 @@ class ImageOverlay(LiveView):
         return items
 
     def _show(self, key: Any, result: Any) -> None:
+        split = _split_panels(result)
+        if split is not None:  # one column for the whole model, one per sub-network
+            self._column_noun = "part"
+            if key is not None and str(key) in self._order:
+                self._order.remove(str(key))
+            for label, value in split:
+                self._panels[label] = panel_of(value, label, self._images_given)
+                self._sources[label] = value
+                if label not in self._order:
+                    self._order.append(label)
+            self._redraw()
+            return
         label = str(key) if key is not None else _label_of(result, "attribution")
-        self._panels[label] = panel_of(_image_part(result), label, self._images_given)
+        self._panels[label] = panel_of(_image_part(result, self.part), label, self._images_given)
         self._sources[label] = result
         self._redraw()
 
