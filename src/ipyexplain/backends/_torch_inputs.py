@@ -59,6 +59,7 @@ class Setup:
     check: OutputCheck  # what the model's output told (n_outputs), from a trial or the first real pass
     device: Any
     cache: dict[Any, Any] = field(default_factory=dict)  # derived data made once (e.g. numpy copies of inputs)
+    cam_layers: tuple[tuple[int, Any, str], ...] = ()  # Grad-CAM: (image input index, layer, its name) each
 
     @property
     def n(self) -> int:
@@ -206,12 +207,17 @@ def prepare(model: Any, inputs: Any, *, method: str, layer: Any = None, baseline
         raise ValueError("token-id inputs are supported in single-input models (or with method='occlusion'); "
                          f"inputs have kinds {dict(zip(names, kinds, strict=True))}")
     chosen_layer, layer_name = None, None
+    check = OutputCheck(model, tensors, names, kinds, method)
+    cams: Any = ()
     if method == "grad_cam":
-        if not any(k == "image" for k in kinds):
-            raise ValueError(f"grad_cam needs an image input (N, C, H, W); inputs have shapes "
-                             f"{[tuple(t.shape) for t in tensors]}")
-        chosen_layer, layer_name = (find_layer(model, layer, purpose="the layer Grad-CAM explains") if layer is not None
-                                    else default_layer(model, torch.nn.Conv2d, "Conv2d layer", "grad_cam", last=True))
+        from ._torch_gradcam import cam_layers
+
+        extra = additional_forward_args
+        extra = () if extra is None else extra if isinstance(extra, tuple) else (extra,)
+        extra = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == tensors[0].shape[0] else a
+                      for a in extra)
+        cams = cam_layers(model, layer, tensors, names, kinds, extra, check)
+        chosen_layer, layer_name = cams[0][1], cams[0][2]
     elif kinds[0] == "tokens" and method != "occlusion":
         if method not in TOKEN_METHODS:
             raise ValueError(f"method {method!r} does not apply to token ids; valid methods for token inputs: "
@@ -226,10 +232,9 @@ def prepare(model: Any, inputs: Any, *, method: str, layer: Any = None, baseline
         if kind == "tokens" and chosen_layer is None and method != "occlusion":
             raise TypeError(f"{name} has integer dtype {tensor.dtype}: gradients need float inputs")
     base = _baselines(torch, baselines, tensors, names, method)
-    check = OutputCheck(model, tensors, names, kinds, method)
     forward = checked_forward(model, check) if deferred else trial(model, tensors, check, additional_forward_args)
     return Setup(model, forward, tensors, names, kinds, is_tuple, base, additional_forward_args, chosen_layer,
-                 layer_name, check, device)
+                 layer_name, check, device, cam_layers=cams)
 
 
 class ParsedTarget:

@@ -12,7 +12,8 @@ How each method streams (and why the final numbers equal Captum's):
   ``sample_chunk`` samples, the same ``torch.normal`` call), and the running mean over partitions
   sharpens as noise averages out.
 - **gradient SHAP**: Captum's ``GradientShap`` per partition of samples; the running mean sharpens.
-- **saliency, DeepLIFT, Grad-CAM**: a batch fills sample by sample (chunks sized to ~0.2 s).
+- **saliency, DeepLIFT, Grad-CAM** (``_torch_gradcam``): a batch fills sample by sample (chunks sized
+  to ~0.2 s).
 - **occlusion**: see ``_torch_occlusion`` (fills window by window).
 """
 
@@ -232,27 +233,6 @@ def deeplift(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
                                                     additional_forward_args=extra)
             for i, a in enumerate(out if setup.is_tuple else (out,)):
                 _write(acc, i, sl, a)
-        acc.computed[sl] = True
-        acc.done = sl.stop
-        yield
-
-
-def grad_cam(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
-    from captum.attr import LayerAttribution, LayerGradCam
-
-    image = setup.kinds.index("image")
-    height, width = setup.inputs[image].shape[2:]
-    cam = LayerGradCam(setup.forward, setup.layer)
-    for sl in Sizer(setup.n, opts):
-        xs, extra = _samples(setup, sl, grad=False), chunk_extra(setup, sl)
-        target = targets.chunk(sl, xs, extra)
-        out = cam.attribute(xs if setup.is_tuple else xs[0], target=target, additional_forward_args=extra,
-                            relu_attributions=opts.get("relu", True))
-        if out.dim() != 4:
-            raise ValueError(f"grad_cam: layer {setup.layer_name!r} gives attributions of shape {tuple(out.shape)}; "
-                             "choose a convolutional layer with output (N, C, h, w)")
-        up = LayerAttribution.interpolate(out, (height, width), interpolate_mode=opts.get("interpolate", "bilinear"))
-        _write(acc, image, sl, up)
         acc.computed[sl] = True
         acc.done = sl.stop
         yield

@@ -73,6 +73,8 @@ class AttributionInfo:
         Split over sub-networks: the whole model's attribution, the sum of the parts.
     submodels : tuple of str or None
         Split over sub-networks: the parts' names (and ``"other paths"`` when some path bypasses them).
+    layers : dict or None
+        Grad-CAM: the layer each image input is explained at (``layer`` is the first one's).
     """
 
     method: str
@@ -91,6 +93,7 @@ class AttributionInfo:
     totals: np.ndarray | None = None
     combined: shap.Explanation | None = None
     submodels: tuple[str, ...] | None = None
+    layers: dict[str, str] | None = None
 
 
 def info_of(explanation: Any) -> AttributionInfo | None:
@@ -185,6 +188,7 @@ def _info_args(setup: Setup, acc: Accum, method: str, partial: bool, target_name
         target_names=target_names, layer=setup.layer_name,
         delta=None if acc.delta is None else acc.delta.copy(), computed=acc.computed.copy(), done=acc.done,
         total=acc.total, unit=acc.unit, partial=partial,
+        layers={setup.names[i]: name for i, _, name in setup.cam_layers} or None,
     )
 
 

@@ -26,8 +26,9 @@ import shap
 
 from .._jobs import Job, Partial
 from . import run_to_end, start_job
+from ._torch_gradcam import grad_cam
 from ._torch_inputs import METHODS, ParsedTarget, Setup, canonical_method, prepare
-from ._torch_methods import Accum, Targets, deeplift, grad_cam, integrated_gradients, saliency
+from ._torch_methods import Accum, Targets, deeplift, integrated_gradients, saliency
 from ._torch_model import eval_mode, locked, warn_training
 from ._torch_noise import gradient_shap, smoothgrad
 from ._torch_occlusion import occlusion, window_count
@@ -73,9 +74,11 @@ def stream(model: Any, inputs: Any, *, method: str = "integrated_gradients", tar
     target : int, sequence of int, "predicted" or None
         The output explained: one class for all samples, one per sample, or (default) each sample's
         predicted class; None for a single-output model.
-    layer : str or nn.Module, optional
+    layer : str, nn.Module, dict or list, optional
         Grad-CAM's layer (default: the last ``Conv2d``) or, for token ids, the embedding layer
-        (default: the first ``nn.Embedding``). A dotted name from ``model.named_modules()``.
+        (default: the first ``nn.Embedding``). A dotted name from ``model.named_modules()``. Grad-CAM
+        on several image inputs: ``{input name: layer}`` or one layer per image input, one map each
+        (default: the last ``Conv2d`` of each input's own branch); see ``_torch_gradcam``.
     baselines : scalar, tensor or one per input, optional
         The reference input (default zeros; for token ids, the id 0). Gradient SHAP draws from them.
     additional_forward_args : optional
