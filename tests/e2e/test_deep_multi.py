@@ -70,3 +70,29 @@ def test_ensemble_split_over_sub_networks_shares_and_maps(page: Page, page_log: 
     expect(overlay.tooltip()).to_contain_text("right")
     screenshot(page, "deep-ensemble")
     assert not page_log.errors(), page_log.summary()
+
+
+def test_grad_cam_draws_a_map_for_each_image_input(page: Page, page_log: PageLog, voila: VoilaServers):
+    open_voila(page, voila, "deep_gradcam_two.ipynb", selector=".ipx-overlay canvas.ipx-overlay-cell")
+    squares = {"scan": (range(2, 6), range(3, 7), 16, 16), "xray": (range(7, 11), range(12, 18), 12, 20)}
+    for index, name in enumerate(squares):
+        view = OverlayOnPage.nth(page, index)
+        page.wait_for_function("el => el.querySelector('.ipx-job')?.dataset.status === 'done'",
+                               arg=view.root.element_handle(), timeout=30_000)
+        expect(view.root.locator(".ipx-title")).to_have_text(name)
+        expect(view.root.locator(".ipx-overlay-label")).to_have_text(["grad cam"])
+        rows, cols, height, width = squares[name]
+        pixels = view.pixels(0, 0)
+        assert (len(pixels), len(pixels[0])) == (height, width)
+        for r in range(height):
+            for c in range(width):
+                if r in rows and c in cols:  # the white square under a red overlay
+                    red, green, blue = pixels[r][c]
+                    assert red > blue + 25 and (red, green, blue) != (255, 255, 255), (name, r, c, pixels[r][c])
+                else:  # the black image, nothing over it
+                    assert pixels[r][c] == (0, 0, 0), (name, r, c, pixels[r][c])
+    shares = BarsOnPage.nth(page, 0)
+    shares.wait_settled()
+    assert sorted(b.key for b in shares.bars()) == ["scan", "xray"]
+    screenshot(page, "deep-gradcam-two-images")
+    assert not page_log.errors(), page_log.summary()

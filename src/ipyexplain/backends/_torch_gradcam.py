@@ -5,7 +5,8 @@
 with one image input uses its last ``Conv2d``; a model with several finds, on a one-sample pass, the
 last ``Conv2d`` whose output depends on that image input alone (its branch). Each map is Captum's
 ``LayerGradCam`` on that layer, upsampled to its input's size (``LayerAttribution.interpolate``); the
-other inputs are not attributed (NaN: no share).
+other inputs are not attributed (NaN: no share). The image inputs' shares compare the magnitudes of
+maps taken at different layers: a rough guide, not a split of the output as integrated gradients gives.
 """
 
 from __future__ import annotations
