@@ -98,3 +98,50 @@ def test_view_draws_the_curves_and_auc_live(linear):
     assert "AUC — deletion" in view.auc.value and view.status.value.startswith("done: 6 steps")
     assert view.attribution_view is not None and view.attribution_view.col_labels[0] == "f0"
     assert view.cancel_button.layout.display == "none"
+
+
+def test_token_ids_are_removed_by_putting_the_padding_id_in():
+    """A bag-of-words model: the output is the sum of each token's weight (padding id 0 weighs 0), so every
+    point of the curves is known; integrated gradients through the embedding gives exactly the weights."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    from ipyexplain.backends import torch_attr as ta
+
+    class Bag(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(30, 2, padding_idx=0)
+
+        def forward(self, ids):
+            return self.emb(ids).sum(1)
+
+    torch.manual_seed(0)
+    model = Bag().eval()
+    weight = model.emb.weight.detach().numpy()[:, 1]  # each id's contribution to output 1
+    ids = torch.randint(1, 30, (6, 10))
+    explanation = ta.compute(model, ids, method="ig", target=1, layer="emb", n_steps=8)
+    np.testing.assert_allclose(explanation.values, weight[ids.numpy()], rtol=1e-5, atol=1e-6)
+    r = fa.compute(model, ids, explanation, target=1, steps=10, n_random=3, probabilities=False)
+    assert r.unit == "tokens"
+    # the reference: remove (insert) the k highest-scored tokens of each sequence, k = 0..10
+    contrib = weight[ids.numpy()]
+    ranked = np.sort(contrib, axis=1)[:, ::-1]
+    deletion = [ranked[:, k:].sum(1).mean() for k in range(11)]
+    insertion = [ranked[:, :k].sum(1).mean() for k in range(11)]
+    np.testing.assert_allclose(r.deletion, deletion, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.insertion, insertion, rtol=1e-5, atol=1e-6)
+    assert r.auc("deletion") < r.auc("random_deletion") and r.auc("insertion") > r.auc("random_insertion")
+    # another padding id: the removed tokens become that id's weight
+    r5 = fa.compute(model, ids, explanation, target=1, steps=10, n_random=1, probabilities=False, baseline=5)
+    assert r5.deletion[-1] == pytest.approx(10 * weight[5], rel=1e-5)
+    with pytest.raises(ValueError, match=r"baseline for token ids is the id a removed token becomes"):
+        fa.stream(model, ids, explanation, baseline="mean")
+    with pytest.raises(ValueError, match=r"one value per token"):
+        fa.stream(model, ids, np.zeros((6, 9)))
+
+    view = faithfulness(model, ids, explanation, target=1, steps=4, probabilities=False)
+    from ipyexplain.views.tokens import TokenView
+
+    assert isinstance(view.attribution_view, TokenView) and view.job.wait(20)
+    assert view.figure.axes[0].label == "fraction of tokens removed / inserted"

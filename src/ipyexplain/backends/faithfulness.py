@@ -6,8 +6,10 @@ makes it fall fast (low area under the curve). **Insertion**: start from the bas
 important features back first; the output should rise fast (high area). Both are compared with the
 same curves for random orders (the mean over ``n_random`` orders), which any attribution should beat.
 
-Features are columns for tabular data and pixels for images (all channels of a pixel together; the
-importance of a pixel is its attribution summed over channels). Works with any model ipyexplain can
+Features are columns for tabular data, pixels for images (all channels of a pixel together; the
+importance of a pixel is its attribution summed over channels) and tokens for integer token ids
+``(N, T)``: a removed token becomes the ``baseline`` id (default 0, usually the padding id), as
+integrated gradients' baseline does for token ids. Works with any model ipyexplain can
 call (torch modules, scikit-learn estimators, functions) and any attribution: a ``shap.Explanation``
 from this project or from shap itself, or an array. Streamed: each step adds one point to every curve.
 """
@@ -38,6 +40,7 @@ class FaithfulnessResult:
     done: int
     total: int
     per_sample: dict[str, np.ndarray] = field(default_factory=dict)  # (N, steps + 1) per curve
+    unit: str = "features"  # what is removed / inserted: "features", "pixels" or "tokens"
 
     def auc(self, curve: str) -> float:
         """Area under a curve over [0, 1] (trapezoids), from the points computed so far."""
@@ -64,9 +67,10 @@ def _importance(attribution: Any, x: np.ndarray) -> tuple[np.ndarray, str]:
     if a.shape[0] != n:
         raise ValueError(f"the attribution has {a.shape[0]} samples (shape {a.shape}) but X has {n} (shape {x.shape})")
     if x.ndim == 2:
+        what = "token" if x.dtype.kind in "iu" else "feature"
         if a.shape != x.shape:
-            raise ValueError(f"attribution shape {a.shape} does not match X {x.shape} (one value per feature)")
-        return a, "features"
+            raise ValueError(f"attribution shape {a.shape} does not match X {x.shape} (one value per {what})")
+        return a, f"{what}s"
     if x.ndim == 4:  # the model's layout (N, C, H, W)
         _, c, h, w = x.shape
         if a.shape == x.shape:
@@ -83,6 +87,15 @@ def _importance(attribution: Any, x: np.ndarray) -> tuple[np.ndarray, str]:
 
 
 def _baseline(baseline: Any, x: np.ndarray) -> np.ndarray:
+    if x.dtype.kind in "iu":  # token ids: the id a removed token becomes
+        b = np.asarray(baseline)
+        if isinstance(baseline, str) or (b.dtype.kind not in "iub" and not np.array_equal(b, np.round(b))):
+            raise ValueError(f"baseline for token ids is the id a removed token becomes (e.g. the padding id, "
+                             f"default 0); got {baseline!r}")
+        try:
+            return np.broadcast_to(b.astype(x.dtype), x.shape).copy()
+        except ValueError:
+            raise ValueError(f"baseline of shape {b.shape} does not broadcast to the token ids {x.shape}") from None
     if isinstance(baseline, str):
         if baseline != "mean":
             raise ValueError(f"baseline must be a number, an array shaped like one sample, or 'mean'; got {baseline!r}")
@@ -104,9 +117,9 @@ def stream(model: Any, X: Any, attribution: Any, *, target: Any = None, steps: i
     model
         A torch module, scikit-learn estimator or function of X (anything ``adapters.as_predictor`` takes).
     X : array or tensor
-        ``(N, features)`` or images ``(N, C, H, W)`` as the model takes them.
+        ``(N, features)``, images ``(N, C, H, W)`` or integer token ids ``(N, T)`` as the model takes them.
     attribution : shap.Explanation or array
-        One value per feature (tabular), or per pixel and channel in ``(N, C, H, W)``, ``(N, H, W, C)``
+        One value per feature or token, or per pixel and channel in ``(N, C, H, W)``, ``(N, H, W, C)``
         or ``(N, H, W)``.
     target : int, sequence of int or None
         The output explained per sample (default: each sample's top output; a single-output model's one).
@@ -115,20 +128,24 @@ def stream(model: Any, X: Any, attribution: Any, *, target: Any = None, steps: i
     n_random : int
         Random orders averaged for the reference curves.
     baseline
-        What a removed feature becomes: a number, an array shaped like one sample, or "mean" (X's mean).
+        What a removed feature becomes: a number, an array shaped like one sample, or "mean" (X's mean);
+        for token ids (integer ``(N, T)`` into a torch model), the id a removed token becomes (default 0:
+        the usual padding id).
     order : {"signed", "absolute"}
         Most important first by signed value (evidence for the class) or by |value|.
     probabilities : bool
         For a torch classifier, softmax the outputs first (scikit-learn classifiers give probabilities).
     """
-    x = np.asarray(X.detach().cpu().numpy() if hasattr(X, "detach") else X, dtype=np.float32)
+    raw = np.asarray(X.detach().cpu().numpy() if hasattr(X, "detach") else X)
+    predictor = as_predictor(model)
+    token_ids = raw.dtype.kind in "iu" and raw.ndim == 2 and predictor.kind == "torch"  # through an embedding
+    x = raw.astype(np.int64) if token_ids else raw.astype(np.float32)
     importance, unit = _importance(attribution, x)
     if int(steps) < 2 or int(n_random) < 1:
         raise ValueError(f"steps must be at least 2 and n_random at least 1; got {steps}, {n_random}")
     if order not in ("signed", "absolute"):
         raise ValueError(f"order must be 'signed' or 'absolute'; got {order!r}")
     base = _baseline(baseline, x)
-    predictor = as_predictor(model)
     scores = _scores_fn(predictor, probabilities)
     full = scores(x)
     k = full.shape[1]
@@ -190,7 +207,7 @@ def _curves(scores: Any, x: np.ndarray, base: np.ndarray, targets: np.ndarray, r
         means = {name: c.mean(axis=0) for name, c in curves.items()}
         yield Partial(FaithfulnessResult(fractions, means["deletion"], means["insertion"], means["random_deletion"],
                                          means["random_insertion"], label, i + 1, steps + 1,
-                                         {name: c.copy() for name, c in curves.items()}), i + 1, steps + 1)
+                                         {name: c.copy() for name, c in curves.items()}, unit), i + 1, steps + 1)
 
 
 def job(model: Any, X: Any, attribution: Any, **options: Any) -> Job[FaithfulnessResult]:

@@ -25,11 +25,17 @@ CURVES = [  # (field, legend, colour, dashed)
 
 
 def _attribution_view(attribution: Any, feature_names: Any, title: str) -> Any:
-    """A Heatmap of samples x features, or an ImageOverlay for image attributions (None if neither fits)."""
+    """A TokenView for token attributions (token strings in ``data``), a Heatmap of samples x features, or an
+    ImageOverlay for image attributions (None if none fits)."""
     values = getattr(attribution, "values", attribution)
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()
     a = np.asarray(values)
+    data = getattr(attribution, "data", None)
+    if a.ndim == 2 and data is not None and np.asarray(data).dtype == object and np.asarray(data).shape == a.shape:
+        from .tokens import TokenView
+
+        return TokenView(attribution, title=title)
     if a.ndim == 2:
         from .heatmap import Heatmap
 
@@ -108,6 +114,8 @@ class FaithfulnessView(w.VBox):
         """Draw a FaithfulnessResult (complete or partial)."""
         with self._lock, self.hold_sync():
             self.result = result
+            unit = getattr(result, "unit", "features")
+            self.figure.axes[0].label = f"fraction of {unit} removed / inserted"
             ok = np.isfinite(result.deletion)
             top = 0.0
             for name, line in self.lines.items():
