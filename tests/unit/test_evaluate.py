@@ -233,6 +233,6 @@ def test_a_class_missing_from_y_is_called_undefined_not_drawn_as_a_number(iris):
     view.class_index = 2
     assert view.roc.figure.title == "ROC · undefined: y has no positives for virginica"
     assert view.pr.figure.title == "Precision–recall · undefined: no virginica in y"
-    assert "AUC –" in [x.value for x in walk(view) if isinstance(x, w.Label) and "virginica" in x.value][0]
+    assert "AUC –" in next(x.value for x in walk(view) if isinstance(x, w.Label) and "virginica" in x.value)
     k = view.counts  # the confusion counts still hold: every row is a negative for virginica
     assert k.tp + k.fn == 0 and k.tn + k.fp == int(rows.sum())

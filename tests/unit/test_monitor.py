@@ -382,3 +382,20 @@ def test_split_lines_never_end_on_nan_nor_empty_once_drawn():
     assert not line.visible and not line.head.visible and len(line.head.x) > 0  # keeps its last data
     line.send(np.arange(3.0), np.ones(3))
     assert line.visible and list(line.head.x) == [0, 1, 2] and list(line.tail.x) == [2]
+
+
+def test_y_titles_clear_long_tick_labels_and_panels_line_up():
+    mon = TrainingMonitor(smoothing=0.0)
+    for step in range(50):
+        mon.log(step, loss=2.0 / (1 + step), lr=2.5e-4)
+    mon.flush()
+    loss, lr = mon.panels["Loss"], mon.panels["Learning rate"]
+    # lr's ticks read 0.000225 ... 0.000275: its title moves out past them, and the loss panel's with it.
+    assert lr.label_room > loss.label_room
+    assert loss.y_axis.label_offset == lr.y_axis.label_offset == f"{lr.label_room}px"
+    assert loss.figure.fig_margin["left"] == lr.figure.fig_margin["left"] == lr.label_room + 14
+    wide = lr.label_room
+    mon.log(50, lr=0.1)  # no longer tiny: short labels, less room
+    mon.flush()
+    assert lr.label_room < wide and loss.y_axis.label_offset == f"{max(lr.label_room, loss.label_room)}px"
+    mon.close()

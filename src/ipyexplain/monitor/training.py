@@ -326,6 +326,10 @@ class TrainingMonitor(w.VBox):
                 panel = self._panels[title]
                 panel.set_range(panel.drawn_values())
                 panel.draw_nan_marks()
+            if redrawn:
+                room = max(p.label_room for p in self._panels.values())
+                for panel in self._panels.values():
+                    panel.place_y_title(room)
             self._draw_hover(snaps, window, force)
             self._draw_warnings(bad)
             total = sum(s.n for s in self._series.values())

@@ -50,13 +50,14 @@ class MetricPanel:
         self.log = log
         self.ys_linear, self.ys_log = bq.LinearScale(), bq.LogScale()
         self.y_axis = c.axis(self.ys, _Y_LABELS.get(title, title), vertical=True, tick_format="~g")
-        self.y_axis.label_offset = "54px"
+        self.label_room = 44  # see _fit_labels
+        self.y_axis.label_offset = "44px"
         x_axis = c.axis(xs, "step", tick_format="~s")
         self.hover = c.hover_points(xs, self.ys, ["name", "x", "y"], ["", "step", "value"], ["", ",~g", ".5~g"])
         self.hover.names_unique = False
         self.hover.display_names = False
         self.figure = c.figure(title, [self.hover], [x_axis, self.y_axis], height=height,
-                               margin={"top": 30, "bottom": 44, "left": 66, "right": 16},
+                               margin={"top": 30, "bottom": 44, "left": 58, "right": 16},
                                interaction=bq.interacts.PanZoom(scales={"x": [xs]}))
         self.nan_marks: bq.Scatter | None = None  # created at the first NaN (appended: marks are never reordered)
         self._nan_steps: dict[str, np.ndarray] = {}
@@ -155,6 +156,21 @@ class MetricPanel:
         if (self.ys_linear.min, self.ys_linear.max) != bounds:
             with self.ys_linear.hold_sync():
                 self.ys_linear.min, self.ys_linear.max = bounds
+        if finite.size:
+            self._fit_labels(_linear_tick_labels(*((lo, hi) if pad is None else (lo - pad, hi + pad))))
+
+    def _fit_labels(self, labels: list[str]) -> None:
+        """How far left of the y axis its title goes to clear the widest tick label (0.000275): ``label_room``."""
+        width = max((len(t) for t in labels), default=4)
+        self.label_room = int(18 + 6.5 * max(width, 4))
+
+    def place_y_title(self, offset: int) -> None:
+        """The y axis title ``offset`` pixels left of the axis (the monitor gives every panel the same, so the
+        plot areas of stacked panels line up)."""
+        if self.y_axis.label_offset != f"{offset}px":
+            with self.figure.hold_sync():
+                self.y_axis.label_offset = f"{offset}px"
+                self.figure.fig_margin = {**self.figure.fig_margin, "left": offset + 14}
 
     def _set_log_ticks(self, values: list[np.ndarray]) -> None:
         """The log axis' range and readable ticks: 1, 2, 5 x powers of ten within the data (d3 would label every
@@ -177,6 +193,7 @@ class MetricPanel:
         if len(ticks) < 2:
             ticks = [lo, hi]
         self.y_axis.tick_values = np.asarray(ticks, dtype=float)
+        self._fit_labels([_label(t) for t in ticks])
 
     def draw_hover(self, points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> None:
         """Hover markers: up to ``_HOVER_PER_LINE`` logged points per metric, named with the smoothed value."""
@@ -219,3 +236,20 @@ class MetricPanel:
 def _positive(y: np.ndarray) -> np.ndarray:
     bad = y <= 0
     return np.where(bad, np.nan, y) if bad.any() else y
+
+
+def _label(value: float) -> str:
+    """A tick value as d3's ``~g`` writes it (plain decimals down to 1e-6)."""
+    return str(np.format_float_positional(value, precision=6, unique=True, fractional=False, trim="-"))
+
+
+def _linear_tick_labels(lo: float, hi: float, count: int = 10) -> list[str]:
+    """The labels d3 would put on a linear axis over [lo, hi] (about ``count`` ticks at a 1, 2, 5 step)."""
+    if not hi > lo:
+        return [_label(lo)]
+    raw = (hi - lo) / count
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    decimals = max(0, -int(np.floor(np.log10(step))))
+    ticks = np.arange(np.ceil(lo / step), np.floor(hi / step) + 1) * step
+    return [f"{t:.{decimals}f}".replace("-0", "0") if abs(t) < step / 2 else f"{t:.{decimals}f}" for t in ticks]
