@@ -170,6 +170,35 @@ def test_token_ids_through_the_embedding_equal_captum_layer_methods():
     assert one.feature_names == ["a", "b", "c", "d", "e", "f"]
 
 
+@pytest.mark.parametrize("baselines", [None, "distribution"])
+def test_gradient_shap_on_token_ids_equals_captum_on_the_embeddings(baselines):
+    """Captum's recipe for text: an interpretable embedding layer, GradientShap on the embeddings (its
+    LayerGradientShap interpolates the ids themselves, which fails on integers)."""
+    import copy
+
+    torch.manual_seed(0)
+    model, ids = Text().eval(), torch.randint(1, 20, (3, 6))
+    base_ids = torch.zeros(1, 6, dtype=torch.long) if baselines is None else torch.randint(0, 20, (4, 6))
+    given = {} if baselines is None else {"baselines": base_ids}
+    e = ta.compute(model, ids, method="gradient_shap", target=1, n_samples=8, sample_chunk=8, random_state=3, **given)
+    twin = copy.deepcopy(model)
+    emb = captum_attr.configure_interpretable_embedding_layer(twin, "emb")
+    try:
+        torch.manual_seed(3)
+        np.random.seed(3)
+        ref = captum_attr.GradientShap(twin).attribute(emb.indices_to_embeddings(ids), n_samples=8, stdevs=0.0,
+                                                       baselines=emb.indices_to_embeddings(base_ids), target=1)
+    finally:
+        captum_attr.remove_interpretable_embedding_layer(twin, emb)
+    np.testing.assert_allclose(e.values, ref.sum(-1).detach().numpy(), **TOL)
+    assert e.values.shape == (3, 6) and ta.info_of(e).layer == "emb"
+    # expected gradients: the values add up to about f(ids) - E f(baseline) (exactly, for many samples)
+    big = ta.compute(model, ids, method="gradient_shap", target=1, n_samples=400, random_state=0, **given)
+    with torch.no_grad():
+        gain = model(ids)[:, 1] - model(base_ids)[:, 1].mean()
+    np.testing.assert_allclose(big.values.sum(1), gain.numpy(), atol=0.02)
+
+
 def test_tabular_and_predicted_targets():
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)).eval()

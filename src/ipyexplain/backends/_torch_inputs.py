@@ -29,7 +29,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "deeplift": ("deep_lift",),
 }
 #: What token-id inputs (through an embedding layer) support.
-TOKEN_METHODS = ("integrated_gradients", "saliency", "deeplift", "occlusion")
+TOKEN_METHODS = ("integrated_gradients", "saliency", "deeplift", "gradient_shap", "occlusion")
 
 
 def canonical_method(method: str) -> str:

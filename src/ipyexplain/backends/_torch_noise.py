@@ -105,7 +105,9 @@ def seeded(seed: int | None) -> Iterator[None]:
 
 
 def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -> Iterator[None]:
-    from captum.attr import GradientShap, LayerGradientShap
+    """Captum's ``GradientShap`` per partition of samples. Token ids: in the embedding layer's output
+    space (see :func:`_embedded`), as Captum's own recipe for text (an interpretable embedding layer)."""
+    from captum.attr import GradientShap
 
     n_samples = int(opts.get("n_samples", 20))
     chunk = max(1, min(n_samples, int(opts.get("sample_chunk") or max(1, n_samples // 4))))
@@ -115,21 +117,28 @@ def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, An
     parts = [chunk] * (n_samples // chunk) + ([n_samples % chunk] if n_samples % chunk else [])
     acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "samples"
     layer = setup.layer
-    method = LayerGradientShap(setup.forward, layer) if layer is not None else GradientShap(setup.forward)
+    method = GradientShap(_embedded(setup.forward, layer) if layer is not None else setup.forward)
     calls = 0
     for start in range(0, setup.n, batch):
         sl = slice(start, min(setup.n, start + batch))
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
+        if layer is not None:  # embeddings of the ids and of the baseline sequences; the ids ride along
+            inputs: Any = _layer_output(setup, xs[0], extra)
+            base_ids = setup.baselines[0]
+            baselines: Any = _layer_output(setup, base_ids, _first_extra(extra, len(xs[0]), len(base_ids)))
+            extra = (xs[0], *(extra or ()))
+        else:
+            inputs = xs if setup.is_tuple else xs[0]
+            baselines = setup.baselines if setup.is_tuple else setup.baselines[0]
         total: list[Any] | None = None
         seen = 0
         for k in parts:
             with seeded(None if seed is None else int(seed) + calls):
-                out = method.attribute(xs if setup.is_tuple else xs[0],
-                                       baselines=setup.baselines if setup.is_tuple else setup.baselines[0],
-                                       n_samples=k, stdevs=stdevs, target=target, additional_forward_args=extra)
+                out = method.attribute(inputs, baselines=baselines, n_samples=k, stdevs=stdevs, target=target,
+                                       additional_forward_args=extra)
             calls += 1
-            out = out if setup.is_tuple else (out,)
+            out = out if isinstance(out, tuple) else (out,)
             if layer is not None:
                 out = (out[0].sum(dim=-1),)
             total = [a * k for a in out] if total is None else [t + a * k for t, a in zip(total, out, strict=True)]
@@ -139,3 +148,42 @@ def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, An
             acc.done += 1
             acc.computed[sl] = seen == n_samples
             yield
+
+
+def _embedded(forward: Any, layer: Any) -> Any:
+    """``f(embeddings, ids, *extra)``: the model on ``ids`` with ``layer``'s output replaced by ``embeddings``."""
+    import torch
+
+    class FromEmbeddings(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = forward
+
+        def forward(self, embeddings: Any, ids: Any, *extra: Any) -> Any:
+            handle = layer.register_forward_hook(lambda _m, _a, _out: embeddings)
+            try:
+                return self.inner(ids, *extra)
+            finally:
+                handle.remove()
+
+    return FromEmbeddings()
+
+
+def _layer_output(setup: Setup, ids: Any, extra: Any) -> Any:
+    import torch
+    from captum._utils.gradient import _forward_layer_eval
+
+    with torch.no_grad():
+        out = _forward_layer_eval(setup.forward, ids, setup.layer, additional_forward_args=extra)
+    return (out[0] if isinstance(out, (tuple, list)) else out).detach()
+
+
+def _first_extra(extra: Any, n: int, b: int) -> Any:
+    """The additional arguments for ``b`` baseline sequences: batch-first ones (``n`` rows) from the first
+    sample (e.g. its attention mask)."""
+    import torch
+
+    if extra is None:
+        return None
+    return tuple(a[:1].expand(b, *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == n else a
+                 for a in extra)
