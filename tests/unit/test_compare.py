@@ -79,6 +79,11 @@ def test_widget_shows_the_sentence_table_rows_and_rank_agreement(pair):
     assert any(XSS in v for v in labels)
     assert not [x for x in walk(view) if isinstance(x, w.HTML) and x.value != charts.STYLE]
     assert view.contingency.values.sum() == len(y)
+    mc = view.result.mcnemar
+    counts = [x.value for x in walk(view) if isinstance(x, w.Label) and "ipx-compare-mcnemar-cell" in x._dom_classes]
+    assert counts == ["", "forest right", "forest wrong", "logistic right", f"{mc.both_right:,}",
+                      f"{mc.a_only:,} (only logistic right)", "logistic wrong", f"{mc.b_only:,} (only forest right)",
+                      f"{mc.both_wrong:,}"]
     assert view.explanations.wait(60)
     view.explanations._on_job(view.explanations.jobs[0])
     ea, eb = (j.result for j in view.explanations.jobs)
@@ -181,3 +186,43 @@ def test_few_discordant_rows_use_mcnemars_exact_test_end_to_end():
                           "(McNemar's exact test, 9 discordant rows).")
     with pytest.raises(ValueError, match=r"not probabilities.*outside \[0, 1\]"):
         comparison(None, None, None, y, scores=(pa * 3 - 1, pb))
+
+
+def test_distilled_student_layers_compared_by_linear_cka():
+    """Layers of other widths cannot be subtracted: linear CKA of every pair, equal to the feature-space formula,
+    1 for the same representation rotated and scaled, shown as a layers x layers Heatmap."""
+    torch = pytest.importorskip("torch")
+    from ipyexplain.compare.compression import linear_cka
+    from ipyexplain.views._chart_compare_extras import compression_section
+
+    torch.manual_seed(0)
+    X = torch.randn(300, 12)
+    teacher = torch.nn.Sequential(torch.nn.Linear(12, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3))
+    student = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    rep = compression_report(teacher, student, X, names=("teacher", "student"), repeats=3)
+    assert rep.cka_layers == (["0 (Linear)", "1 (ReLU)", "2 (Linear)"], ["0 (Linear)", "1 (Tanh)", "2 (Linear)"])
+    with torch.no_grad():
+        h_t, h_s = teacher[1](teacher[0](X)).double(), student[1](student[0](X)).double()
+
+    def feature_cka(a, b):  # Kornblith et al.'s feature-space form, for centred features
+        a, b = a - a.mean(0), b - b.mean(0)
+        return float((b.T @ a).norm() ** 2 / ((a.T @ a).norm() * (b.T @ b).norm()))
+
+    assert rep.cka[1, 1] == pytest.approx(feature_cka(h_t, h_s), rel=1e-9)
+    q, _ = torch.linalg.qr(torch.randn(64, 64, dtype=torch.float64))
+    assert linear_cka(h_t, 3 * h_t @ q) == pytest.approx(1.0, abs=1e-9)  # rotation and scale do not matter
+    assert rep.cka.min() >= 0 and rep.cka.max() <= 1 + 1e-9
+    assert [d.name for d in rep.layers] == ["2"]  # only the outputs have the same shape
+    box = compression_section(rep)
+    maps = [x for x in walk(box) if type(x).__name__ == "Heatmap"]
+    assert len(maps) == 1 and maps[0].row_labels == rep.cka_layers[0]
+    np.testing.assert_allclose(maps[0].values, rep.cka)
+    notes = [x.value for x in walk(box) if isinstance(x, w.Label) and "linear CKA" in x.value]
+    assert notes and notes[0].startswith("Not every layer has the same name and output shape")
+    # A quantized copy keeps every layer: its diagonal is ~1, no CKA map is shown (the differences say more).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q8 = torch.ao.quantization.quantize_dynamic(teacher, {torch.nn.Linear}, dtype=torch.qint8)
+    rq = compression_report(teacher, q8, X, repeats=3)
+    assert [d.name for d in rq.layers] == ["0", "1", "2"] and np.diag(rq.cka).min() > 0.99
+    assert not [x for x in walk(compression_section(rq)) if type(x).__name__ == "Heatmap"]

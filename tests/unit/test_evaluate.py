@@ -183,7 +183,7 @@ def test_regression_widget_bounds_the_scatter():
 # ---------------------------------------------------------------------------- bad input
 def test_bad_input_is_named(binary):
     model, X, y, p = binary
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match=r"y has a single class \(1\): ROC and precision-recall curves are undefined"):
         evaluate(model, X, np.ones_like(y))
     with pytest.raises(ValueError, match=r"not probabilities.*outside \[0, 1\]"):
         evaluate(y_score=p * 3 - 1, y=y)

@@ -5,8 +5,11 @@ of ``repeats`` timed forward passes of one batch of ``batch_size`` rows, in eval
 ``torch.no_grad()``, the two models timed alternately after a warm-up (so drift hits both alike).
 Per-layer output differences: forward hooks capture the output of every module present under the
 same name in both models (``quantize_dynamic`` keeps the names: ``fc1`` stays ``fc1``), on one batch;
-the relative difference is ``||out_b - out_a|| / ||out_a||``. A distilled model with other layers
-has no common names: only the final outputs are compared. Outputs are computed in batches of 4,096
+the relative difference is ``||out_b - out_a|| / ||out_a||``. Layers of different widths (a distilled
+student) cannot be subtracted: every layer of one model is compared with every layer of the other by
+linear CKA (centred kernel alignment, Kornblith et al. 2019: 1 when two layers' outputs on the batch are
+the same up to rotation and scale, near 0 when unrelated), the layers x layers matrix of
+:attr:`CompressionReport.cka`. Outputs are computed in batches of 4,096
 rows, as :func:`ipyexplain.compare.compare` and :func:`ipyexplain.evaluate` predict (dynamic
 quantization scales activations per batch, so a row's output can depend on its batch: the same
 batching keeps the report's accuracy and agreement equal to the comparison's).
@@ -17,7 +20,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,6 +60,8 @@ class CompressionReport:
     output_mean_abs: float
     accuracy: tuple[float, float] | None
     layers: list[LayerDiff]
+    cka: np.ndarray | None = None  # linear CKA, leaf layers of A (rows) x leaf layers of B (columns)
+    cka_layers: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))  # their names (kinds)
 
     @property
     def size_ratio(self) -> float:
@@ -132,37 +137,57 @@ def _kind(module: Any) -> str:
     return f"{'dynamic ' if '.dynamic' in path else ''}quantized {type(module).__name__}"
 
 
-def _layer_diffs(a: Any, b: Any, batch: Any) -> list[LayerDiff]:
+def _layer_outputs(model: Any, batch: Any) -> dict[str, tuple[str, Any]]:
+    """Layer name -> (its kind, its output on ``batch``), in the order they ran. A layer is a module none of whose
+    submodules ran (``quantize_dynamic``'s Linear keeps its packed weights in a submodule that never runs)."""
     torch = _torch()
-    mods_a, mods_b = dict(a.named_modules()), dict(b.named_modules())
-    common = [n for n in mods_a if n and n in mods_b and not list(mods_a[n].children())]
-    captured: dict[tuple[int, str], Any] = {}
+    captured: dict[str, tuple[str, Any]] = {}
     handles = []
-    for side, mods in ((0, mods_a), (1, mods_b)):
-        for name in common:
-            def hook(module: Any, inputs: Any, output: Any, key: tuple[int, str] = (side, name)) -> None:
-                out = output[0] if isinstance(output, tuple | list) else output
-                if isinstance(out, torch.Tensor):
-                    captured[key] = out.detach().float().cpu()
-            handles.append(mods[name].register_forward_hook(hook))
+    for name, module in model.named_modules():
+        if not name:
+            continue
+
+        def hook(module: Any, inputs: Any, output: Any, key: str = name) -> None:
+            out = output[0] if isinstance(output, tuple | list) else output
+            if isinstance(out, torch.Tensor) and out.is_floating_point():
+                captured[key] = (_kind(module), out.detach().to("cpu", torch.float64, copy=True))
+        handles.append(module.register_forward_hook(hook))
     try:
         with torch.no_grad():
-            a(batch)
-            b(batch)
+            model(batch)
     finally:
         for handle in handles:
             handle.remove()
+    return {n: v for n, v in captured.items() if not any(m.startswith(n + ".") for m in captured)}
+
+
+def linear_cka(x: Any, y: Any) -> float:
+    """Linear CKA of two layers' outputs on the same rows (rows x anything): ``<Kc, Lc> / (|Kc| |Lc|)`` with
+    ``K = X X^T`` centred (the Gram form: any widths)."""
+    torch = _torch()
+    a, b = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
+    a, b = a - a.mean(dim=0, keepdim=True), b - b.mean(dim=0, keepdim=True)
+    k, m = a @ a.T, b @ b.T
+    norm = float(torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(m))
+    return float((k * m).sum()) / norm if norm > 0 else float("nan")
+
+
+def _layer_diffs(a: Any, b: Any, batch: Any) -> tuple[list[LayerDiff], np.ndarray, tuple[list[str], list[str]]]:
+    """Same-named, same-shaped layers' output differences; the linear CKA of every pair of layers."""
+    torch = _torch()
+    outs_a, outs_b = _layer_outputs(a, batch), _layer_outputs(b, batch)
     diffs = []
-    for name in common:
-        oa, ob = captured.get((0, name)), captured.get((1, name))
-        if oa is None or ob is None or oa.shape != ob.shape:
+    for name, (kind_a, oa) in outs_a.items():
+        if name not in outs_b or outs_b[name][1].shape != oa.shape:
             continue
-        delta = (ob - oa).double()
-        norm = float(torch.linalg.vector_norm(oa.double()))
+        kind_b, ob = outs_b[name]
+        delta = ob - oa
+        norm = float(torch.linalg.vector_norm(oa))
         rel = float(torch.linalg.vector_norm(delta)) / norm if norm > 0 else float("nan")
-        diffs.append(LayerDiff(name, _kind(mods_a[name]), _kind(mods_b[name]), rel,
-                               float(delta.abs().max()) if delta.numel() else 0.0))
-    return diffs
+        diffs.append(LayerDiff(name, kind_a, kind_b, rel, float(delta.abs().max()) if delta.numel() else 0.0))
+    cka = np.array([[linear_cka(oa, ob) for _, ob in outs_b.values()] for _, oa in outs_a.values()])
+    labels = tuple([f"{n} ({k})" for n, (k, _) in outs.items()] for outs in (outs_a, outs_b))
+    return diffs, cka.reshape(len(outs_a), len(outs_b)), (labels[0], labels[1])
 
 
 def compression_report(original: Any, compressed: Any, X: Any, y: Any = None, *,
@@ -189,7 +214,7 @@ def compression_report(original: Any, compressed: Any, X: Any, y: Any = None, *,
                              f"{names[1]} gives {out_b.shape[1:]} per row")
         batch = x[:batch_size]
         ta, tb = _latency([original, compressed], batch, repeats)
-        layers = _layer_diffs(original, compressed, x[: min(512, x.shape[0])])
+        layers, cka, cka_layers = _layer_diffs(original, compressed, x[: min(512, x.shape[0])])
     finally:
         original.train(modes[0])
         compressed.train(modes[1])
@@ -207,5 +232,5 @@ def compression_report(original: Any, compressed: Any, X: Any, y: Any = None, *,
         (str(names[0]), str(names[1])), (_size(original), _size(compressed)),
         (float(np.median(ta)), float(np.median(tb))), (quartiles(ta), quartiles(tb)), int(batch.shape[0]),
         int(torch.get_num_threads()), float(np.mean(pa == pb)) if multi else float("nan"), float(delta.max()),
-        float(delta.mean()), accuracy, layers,
+        float(delta.mean()), accuracy, layers, cka, cka_layers,
     )

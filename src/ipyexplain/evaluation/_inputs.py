@@ -161,7 +161,7 @@ def _classification(y: np.ndarray, scores: np.ndarray, model_classes: list[Any],
                     class_names: Sequence[Any] | None) -> Classification:
     classes = _classes(y, scores, model_classes)
     if len(np.unique(y)) < 2:
-        only = y[0] if y.size else None
+        only = _key(y[0]) if y.size else None  # 1, not np.int64(1)
         raise ValueError(f"y has a single class ({only!r}): ROC and precision-recall curves are undefined "
                          "without both positives and negatives; evaluate on data with at least two classes")
     if scores.ndim == 1 and len(classes) != 2:

@@ -81,9 +81,17 @@ class ModelComparison(w.VBox):
             mc = result.mcnemar
             self.contingency = Heatmap(
                 np.array([[mc.both_right, mc.a_only], [mc.b_only, mc.both_wrong]], dtype=float),
-                row_labels=[f"{a} right", f"{a} wrong"], col_labels=[f"{b} right", f"{b} wrong"],
-                title=f"Paired correctness · {mc.method}", value_label="rows", cmap="cividis", height=240)
-            panels.insert(0, w.Box([self.contingency], layout=w.Layout(width="420px")))
+                row_labels=["right", "wrong"], col_labels=["right", "wrong"],
+                title=f"Paired correctness · rows: {a}, columns: {b}", value_label="rows", cmap="cividis",
+                height=240)
+            counts = grid([["", f"{b} right", f"{b} wrong"],
+                           [f"{a} right", f"{mc.both_right:,}", f"{mc.a_only:,} (only {a} right)"],
+                           [f"{a} wrong", f"{mc.b_only:,} (only {b} right)", f"{mc.both_wrong:,}"]],
+                          cls="ipx-compare-mcnemar")
+            note = c.text_label(f"{mc.method} on the {mc.discordant:,} discordant rows: p = {_p(mc.p_value)}",
+                                cls="ipx-compare-mcnemar-note", wrap=True)
+            panels.insert(0, w.VBox([w.Box([self.contingency], layout=w.Layout(width="420px")), counts, note],
+                                    layout=w.Layout(width="440px")))
         listed = len(result.disagreements)
         what = "largest probability gap" if result.task == "classification" else "largest prediction gap"
         self.rows_note = c.text_label(
@@ -108,10 +116,9 @@ class ModelComparison(w.VBox):
 
     def _bootstrap_panel(self) -> w.VBox:
         m = self.result.metrics[self.result.primary]
-        scale, unit = (100.0, " pts") if m.name == "accuracy" else (1.0, "")
         keys = []
         level = f"━━ {round(100 * m.interval.confidence)}% CI"
-        for text, colour in ((f"━━ observed {m.diff * scale:+.3g}{unit}", c.color(1)), (level, c.color(3)),
+        for text, colour in ((f"━━ observed {_diff(m.name, m.diff)}", c.color(1)), (level, c.color(3)),
                              ("┅┅ no difference", c.MUTED)):
             key = c.text_label(text, cls="ipx-compare-key")
             key.style.text_color = colour
@@ -143,7 +150,8 @@ class ModelComparison(w.VBox):
         unit = " (points)" if m.name == "accuracy" else ""
         a, b = self.result.names
         fig = c.figure(f"Bootstrap of {b} - {a}: {m.label}", marks,
-                       [c.axis(xs, f"{m.label} difference{unit}"), c.axis(ys, "resamples", vertical=True)],
+                       [c.axis(xs, f"{m.label} difference{unit}", num_ticks=7),
+                        c.axis(ys, "resamples", vertical=True, num_ticks=6)],
                        height=260, width="440px")
         fig.add_class("ipx-compare-bootstrap")
         return fig

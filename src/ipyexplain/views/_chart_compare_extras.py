@@ -18,6 +18,7 @@ from ..compare.importance import mean_abs, rank_agreement
 from . import charts as c
 from ._chart_compare import grid, section
 from .bars import ImportanceBars
+from .heatmap import Heatmap
 
 
 class ExplanationsSideBySide:
@@ -134,13 +135,23 @@ def compression_section(report: CompressionReport) -> w.VBox:
     children: list[w.Widget] = [c.text_label(report.sentence, cls="ipx-compression-sentence", wrap=True),
                                 grid(rows, cls="ipx-compression-table")]
     if report.layers:
-        layers = {f"{d.name} ({d.kind_b})" if d.kind_a != d.kind_b else d.name: d.relative for d in report.layers}
+        layers = {f"{d.name} ({d.kind_b})" if d.kind_a == d.kind_b else f"{d.name} ({d.kind_a} → {d.kind_b})":
+                  d.relative for d in report.layers}
         bars = ImportanceBars(layers, title="Per-layer output difference, in network order",
                               value_label="relative difference ‖B - A‖ / ‖A‖", sort="none",
                               top_k=min(len(layers), 30))
         bars.layout = w.Layout(width="100%", max_width="760px")
         children.append(bars)
-    else:
-        children.append(c.text_label("No layer has the same name in both models (a distilled architecture): "
-                                     "only the outputs are compared."))
+    rows_a, cols_b = report.cka_layers
+    if report.cka is not None and report.cka.size and len(report.layers) < max(len(rows_a), len(cols_b)):
+        # Layers that cannot be subtracted (other widths, other architecture): how similar they are instead.
+        children.append(c.text_label(
+            f"{'No layer' if not report.layers else 'Not every layer'} has the same name and output shape in both "
+            "models: every layer of one is compared with every layer of the other by linear CKA (1: the same "
+            "representation up to rotation and scale).", cls="ipx-compression-cka-note", wrap=True))
+        cka = Heatmap(report.cka, row_labels=list(rows_a), col_labels=list(cols_b), cmap="viridis", vmin=0.0,
+                      vmax=1.0, value_label="linear CKA", title=f"Layer similarity · rows: {a}, columns: {b}",
+                      height=min(520, max(240, 34 * len(rows_a) + 150)))
+        cka.layout = w.Layout(width="100%", max_width="640px")
+        children.append(cka)
     return section(f"Compression: {b} against {a}", *children, cls="ipx-compare-compression")

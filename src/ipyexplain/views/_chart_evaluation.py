@@ -73,7 +73,7 @@ class ClassifierEvaluation(w.VBox):
         if not report.binary:
             bottom.append(w.Box([Heatmap(
                 report.confusion, row_labels=list(data.class_names), col_labels=list(data.class_names),
-                title="Confusion of the most probable class · rows actual",
+                title="Confusion of the most probable class · rows actual, columns predicted",
                 value_label="rows", cmap="viridis", height=max(240, 34 * len(data.classes) + 140),
             )], layout=w.Layout(width="420px")))
         head = [c.style(), *([c.text_label(title, bold=True)] if title else [])]

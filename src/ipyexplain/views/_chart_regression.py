@@ -42,7 +42,8 @@ class RegressorEvaluation(w.VBox):
                                   default_size=14, default_opacities=[0.55], stroke=None, names=names,
                                   display_names=False, tooltip=tip)
         fit = c.figure("Predicted vs actual", [c.diagonal(xs, ys, x=(lo, hi), y=(lo, hi)), self.scatter],
-                       [c.axis(xs, "Actual"), c.axis(ys, "Predicted", vertical=True)], height=320)
+                       [c.axis(xs, "Actual", num_ticks=6), c.axis(ys, "Predicted", vertical=True, num_ticks=8)],
+                       height=320)
         rx = bq.LinearScale()
         rlo, rhi = _padded(float(res.min()), float(res.max()))
         ry = bq.LinearScale(min=rlo, max=rhi)
@@ -53,14 +54,17 @@ class RegressorEvaluation(w.VBox):
         zero = bq.Lines(x=np.array([pred.min(), pred.max()]), y=np.zeros(2), scales={"x": rx, "y": ry},
                         colors=[c.MUTED], line_style="dashed", stroke_width=1)
         resid = c.figure("Residuals (actual minus predicted)", [zero, self.residuals],
-                         [c.axis(rx, "Predicted"), c.axis(ry, "Residual", vertical=True)], height=320)
+                         [c.axis(rx, "Predicted", num_ticks=6), c.axis(ry, "Residual", vertical=True, num_ticks=8)],
+                         height=320)
         counts, edges = np.histogram(res, bins=min(40, max(5, int(np.sqrt(res.size)))))
         hx, hy = bq.LinearScale(), bq.LinearScale(min=0.0)
         self.bars = bq.Bars(x=(edges[:-1] + edges[1:]) / 2, y=counts, scales={"x": hx, "y": hy},
                             colors=[c.color(2)], padding=0.05, stroke=None,
                             tooltip=bq.Tooltip(fields=["x", "y"], labels=["residual", "rows"], formats=[".4g", ""]))
         hist = c.figure(f"Residual distribution · mean {c.fmt(float(res.mean()))} · sd {c.fmt(float(res.std()))}",
-                        [self.bars], [c.axis(hx, "Residual"), c.axis(hy, "Rows", vertical=True)], height=320)
+                        [self.bars],
+                        [c.axis(hx, "Residual", num_ticks=6), c.axis(hy, "Rows", vertical=True, num_ticks=8)],
+                        height=320)
         for fig, kind in ((fit, "fit"), (resid, "residuals"), (hist, "residual-hist")):
             fig.add_class(f"ipx-{kind}")
         head = [c.style(), *([c.text_label(title, bold=True)] if title else [])]

@@ -20,7 +20,8 @@ import ipywidgets as w
 import numpy as np
 
 #: Okabe–Ito-like hues, lightened where the original is too dark on a dark background.
-PALETTE = ["#3b82c4", "#e69f00", "#2aa876", "#d55e00", "#b07cc6", "#56b4e9", "#c9a400", "#cc79a7"]
+PALETTE = ["#3b82c4", "#e69f00", "#2aa876", "#d55e00", "#b07cc6", "#56b4e9", "#c9a400", "#cc79a7", "#a0785a",
+           "#7f8f2a"]  # ten: the digits' classes each get their own hue
 MUTED = "#8c8c8c"  # reference lines (diagonals, baselines)
 MAX_SCATTER = 2000
 FIG_MARGIN = {"top": 36, "bottom": 48, "left": 62, "right": 16}
@@ -51,8 +52,11 @@ UNIT_TICKS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 
 
 def axis(scale: bq.Scale, label: str, *, vertical: bool = False, tick_format: str | None = None,
-         grid: bool = True, tick_values: Sequence[float] | None = None) -> bq.Axis:
+         grid: bool = True, tick_values: Sequence[float] | None = None, num_ticks: int | None = None) -> bq.Axis:
+    """An axis; ``num_ticks`` caps d3's tick count (it labels every 20 of 40..320 on a 300-pixel axis)."""
     extra: dict[str, Any] = {} if tick_values is None else {"tick_values": np.asarray(tick_values, dtype=float)}
+    if num_ticks is not None:
+        extra["num_ticks"] = num_ticks
     return bq.Axis(
         scale=scale, label=label, orientation="vertical" if vertical else "horizontal",
         tick_format=tick_format, grid_lines="dashed" if grid else "none", label_offset="42px" if vertical else "32px",
