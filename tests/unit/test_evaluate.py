@@ -178,6 +178,14 @@ def test_regression_widget_bounds_the_scatter():
     view = evaluate(LinearRegression().fit(X, y), X, y)
     assert len(view.scatter.x) == 2000 and "scatter shows 2,000 of 5,000 rows" in view.summary.value
     assert sum(view.bars.y) == 5000
+    # Round tick values, a handful per axis (d3 crowded 40..320 with a label every 20).
+    for axis in (a for x in walk(view) if hasattr(x, "axes") for a in x.axes):
+        ticks = np.asarray(axis.tick_values, dtype=float)
+        step = np.diff(ticks)
+        assert 3 <= ticks.size <= 9 and np.allclose(step, step[0])
+        mantissa = step[0] / 10 ** np.floor(np.log10(step[0]))
+        assert min(abs(mantissa - m) for m in (1, 2, 2.5, 5)) < 1e-9 and np.allclose(ticks / step[0],
+                                                                                       np.round(ticks / step[0]))
 
 
 # ---------------------------------------------------------------------------- bad input

@@ -150,8 +150,9 @@ class ModelComparison(w.VBox):
         unit = " (points)" if m.name == "accuracy" else ""
         a, b = self.result.names
         fig = c.figure(f"Bootstrap of {b} - {a}: {m.label}", marks,
-                       [c.axis(xs, f"{m.label} difference{unit}", num_ticks=7),
-                        c.axis(ys, "resamples", vertical=True, num_ticks=6)],
+                       [c.axis(xs, f"{m.label} difference{unit}",
+                               tick_values=c.nice_ticks(min(float(edges[0]), 0.0), max(float(edges[-1]), 0.0), 7)),
+                        c.axis(ys, "resamples", vertical=True, tick_values=c.nice_ticks(0.0, top))],
                        height=260, width="440px")
         fig.add_class("ipx-compare-bootstrap")
         return fig

@@ -113,7 +113,11 @@ class ExplanationsSideBySide:
             self.row_picker, w.HBox(self.local, layout=w.Layout(width="100%"))]
 
     def wait(self, timeout: float | None = None) -> bool:
-        return all(j.wait(timeout) for j in self.jobs)
+        """Wait for both explanations; once done, ``result`` (the rank agreement) is set when this returns."""
+        done = all(j.wait(timeout) for j in self.jobs)
+        if done:
+            self._on_job(self.jobs[0])  # the jobs' own callback may not have run yet: finish here (once)
+        return done
 
 
 def compression_section(report: CompressionReport) -> w.VBox:

@@ -42,7 +42,8 @@ class RegressorEvaluation(w.VBox):
                                   default_size=14, default_opacities=[0.55], stroke=None, names=names,
                                   display_names=False, tooltip=tip)
         fit = c.figure("Predicted vs actual", [c.diagonal(xs, ys, x=(lo, hi), y=(lo, hi)), self.scatter],
-                       [c.axis(xs, "Actual", num_ticks=6), c.axis(ys, "Predicted", vertical=True, num_ticks=8)],
+                       [c.axis(xs, "Actual", tick_values=c.nice_ticks(lo, hi)),
+                        c.axis(ys, "Predicted", vertical=True, tick_values=c.nice_ticks(lo, hi))],
                        height=320)
         rx = bq.LinearScale()
         rlo, rhi = _padded(float(res.min()), float(res.max()))
@@ -54,7 +55,8 @@ class RegressorEvaluation(w.VBox):
         zero = bq.Lines(x=np.array([pred.min(), pred.max()]), y=np.zeros(2), scales={"x": rx, "y": ry},
                         colors=[c.MUTED], line_style="dashed", stroke_width=1)
         resid = c.figure("Residuals (actual minus predicted)", [zero, self.residuals],
-                         [c.axis(rx, "Predicted", num_ticks=6), c.axis(ry, "Residual", vertical=True, num_ticks=8)],
+                         [c.axis(rx, "Predicted", tick_values=c.nice_ticks(float(pred.min()), float(pred.max()))),
+                          c.axis(ry, "Residual", vertical=True, tick_values=c.nice_ticks(rlo, rhi))],
                          height=320)
         counts, edges = np.histogram(res, bins=min(40, max(5, int(np.sqrt(res.size)))))
         hx, hy = bq.LinearScale(), bq.LinearScale(min=0.0)
@@ -63,7 +65,8 @@ class RegressorEvaluation(w.VBox):
                             tooltip=bq.Tooltip(fields=["x", "y"], labels=["residual", "rows"], formats=[".4g", ""]))
         hist = c.figure(f"Residual distribution · mean {c.fmt(float(res.mean()))} · sd {c.fmt(float(res.std()))}",
                         [self.bars],
-                        [c.axis(hx, "Residual", num_ticks=6), c.axis(hy, "Rows", vertical=True, num_ticks=8)],
+                        [c.axis(hx, "Residual", tick_values=c.nice_ticks(float(edges[0]), float(edges[-1]))),
+                         c.axis(hy, "Rows", vertical=True, tick_values=c.nice_ticks(0.0, float(counts.max())))],
                         height=320)
         for fig, kind in ((fit, "fit"), (resid, "residuals"), (hist, "residual-hist")):
             fig.add_class(f"ipx-{kind}")

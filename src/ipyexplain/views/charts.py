@@ -52,16 +52,25 @@ UNIT_TICKS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 
 
 def axis(scale: bq.Scale, label: str, *, vertical: bool = False, tick_format: str | None = None,
-         grid: bool = True, tick_values: Sequence[float] | None = None, num_ticks: int | None = None) -> bq.Axis:
-    """An axis; ``num_ticks`` caps d3's tick count (it labels every 20 of 40..320 on a 300-pixel axis)."""
+         grid: bool = True, tick_values: Sequence[float] | np.ndarray | None = None) -> bq.Axis:
     extra: dict[str, Any] = {} if tick_values is None else {"tick_values": np.asarray(tick_values, dtype=float)}
-    if num_ticks is not None:
-        extra["num_ticks"] = num_ticks
     return bq.Axis(
         scale=scale, label=label, orientation="vertical" if vertical else "horizontal",
         tick_format=tick_format, grid_lines="dashed" if grid else "none", label_offset="42px" if vertical else "32px",
         grid_color="rgba(128,128,128,0.35)", **extra,
     )
+
+
+def nice_ticks(lo: float, hi: float, count: int = 6) -> np.ndarray:
+    """About ``count`` round tick values (a 1, 2, 5 x power-of-ten step) within [lo, hi]: d3 puts one every 20 on
+    a 300-pixel axis over 40..320, and bqplot's ``num_ticks`` divides the range evenly (28, 89, 151...)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return np.array([lo], dtype=float)
+    raw = (hi - lo) / max(count - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = min((m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0)), key=lambda v: abs(math.log(v / raw)))
+    ticks = np.arange(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1) * step
+    return np.round(ticks, 12)
 
 
 def unit_axis(scale: bq.Scale, label: str, *, vertical: bool = False) -> bq.Axis:
