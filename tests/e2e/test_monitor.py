@@ -103,6 +103,19 @@ def test_voila_updates_while_the_kernel_is_busy_and_from_a_thread(page: Page, pa
     page.get_by_role("button", name="Reset zoom").click()
     expect(page.locator(".ipx-monitor-status")).to_contain_text("all steps", timeout=10_000)
 
+    # The smoothing slider (kernel side): at 0 the smoothed lines go and the raw lines are drawn opaque.
+    readout = page.locator(".ipx-smoothing .widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        """(fig) => { const m = Array.from(fig.querySelectorAll('svg.svg-figure > g > g')[0].children);
+             return m[3].style.display === 'none' && m[4].style.display === 'none'
+               && getComputedStyle(m[1].querySelector('path.line')).opacity === '1'; }""",
+        arg=loss.root.element_handle(), timeout=10_000)
+    assert loss.split_line_points(1) == points  # the raw values themselves do not change
+
     # A loop on a background thread: the kernel is idle, the charts follow the thread.
     page.get_by_role("button", name="train (thread)").click()
     seen = watch_live(page, page)
