@@ -18,6 +18,7 @@ Shapes of images are checked without a forward pass, from the model's first laye
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,6 +66,7 @@ class OutputCheck:
         self.wrapped = False
         self.column = False  # a single (N,) output handed out as (N, 1) (an explicit target 0 was passed on)
         self.grad_checked = not self.needs_grad
+        self.trial_seconds: float | None = None  # how long the one-sample trial pass took
         self.listeners: list[Callable[[int], None]] = []
 
     @property
@@ -111,10 +113,12 @@ def trial(model: Any, tensors: Sequence[Any], check: OutputCheck, additional_for
         extra = tuple(a[:1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == tensors[0].shape[0] else a
                       for a in extra)
     with model_lock(model), eval_mode(model), torch.enable_grad():
+        began = time.perf_counter()
         try:
             raw = model(*one, *(extra or ()))
         except _RUN_ERRORS as exc:
             raise check.cannot_run(exc) from exc
+        check.trial_seconds = time.perf_counter() - began
     check.inspect(raw, 1, grad_flows=True)
     return _wrapper(torch, model) if check.wrapped else model
 

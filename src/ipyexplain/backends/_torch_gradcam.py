@@ -84,7 +84,7 @@ def grad_cam(setup: Any, targets: Targets, acc: Accum, opts: dict[str, Any]) -> 
     from captum.attr import LayerAttribution, LayerGradCam
 
     cams = [(i, LayerGradCam(setup.forward, module), name) for i, module, name in setup.cam_layers]
-    for sl in Sizer(setup.n, opts):
+    for sl in Sizer(setup, opts):
         xs, extra = _samples(setup, sl, grad=False), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         for i, cam, name in cams:

@@ -12,8 +12,8 @@ How each method streams (and why the final numbers equal Captum's):
   ``sample_chunk`` samples, the same ``torch.normal`` call), and the running mean over partitions
   sharpens as noise averages out.
 - **gradient SHAP**: Captum's ``GradientShap`` per partition of samples; the running mean sharpens.
-- **saliency, DeepLIFT, Grad-CAM** (``_torch_gradcam``): a batch fills sample by sample (chunks sized
-  to ~0.2 s).
+- **saliency, DeepLIFT, Grad-CAM** (``_torch_gradcam``): a batch fills chunk by chunk, each sized to
+  ~0.2 s (the first from the trial pass's time; see :class:`Sizer`).
 - **occlusion**: see ``_torch_occlusion`` (fills window by window).
 """
 
@@ -137,12 +137,16 @@ def chunk_baselines(setup: Setup, sl: slice) -> tuple[Any, ...]:
 
 
 class Sizer:
-    """Samples per call: one first (the first result appears at once), then ~``target`` seconds' worth."""
+    """Samples per call, ~``target`` seconds' worth. The first call's size comes from the trial pass (a
+    forward pass of one sample, ~1/3 of a forward and backward pass), so a batch done in a fraction of a
+    second goes in one call as Captum would make it; without a trial, one sample first (the first result
+    appears at once)."""
 
-    def __init__(self, n: int, opts: dict[str, Any], target: float = 0.2) -> None:
-        self.n, self.cap, self.target = n, int(opts.get("batch_size") or 64), target
+    def __init__(self, setup: Setup, opts: dict[str, Any], target: float = 0.2) -> None:
+        self.n, self.cap, self.target = setup.n, int(opts.get("batch_size") or 64), target
         self.blocking = bool(opts.get("blocking"))  # nobody watches: full chunks from the start
-        self.per: float | None = None
+        trial = setup.check.trial_seconds
+        self.per: float | None = None if trial is None else 3 * trial
         self.start = 0
 
     def __iter__(self) -> Iterator[slice]:
@@ -198,7 +202,7 @@ def saliency(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     from captum.attr import LayerGradientXActivation, Saliency
 
     layer = setup.layer
-    for sl in Sizer(setup.n, opts):
+    for sl in Sizer(setup, opts):
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         if layer is not None:  # token ids: the gradient at the embedding output, its L2 norm per token
@@ -219,7 +223,7 @@ def deeplift(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any]) -
     from captum.attr import DeepLift, LayerDeepLift
 
     layer = setup.layer
-    for sl in Sizer(setup.n, opts):
+    for sl in Sizer(setup, opts):
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
         target = targets.chunk(sl, xs, extra)
         bs = chunk_baselines(setup, sl)
