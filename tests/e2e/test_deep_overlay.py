@@ -116,4 +116,14 @@ def test_overlay_dark_theme_on_the_digits_cnn(page: Page, page_log: PageLog, voi
     assert luminance(label) > 0.6, label
     assert view.root.locator(".ipx-overlay-label").count() >= 3
     screenshot(view.root, "deep-overlay-digits-dark")
+    # the CNN + MLP ensemble split over its sub-networks: shares beside the whole model's map and each one's
+    ensemble = page.locator(".ipx-overlay", has=page.locator(".ipx-title", has_text="whole model and each sub-network"))
+    ensemble.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.querySelector('.ipx-job')?.dataset.status === 'done'",
+                           arg=ensemble.element_handle(), timeout=90_000)
+    expect(ensemble.locator(".ipx-overlay-label")).to_have_text(["whole model", "cnn", "mlp"])
+    shares = page.locator(".ipx-bars", has=page.locator(".ipx-title", has_text="per sub-network"))
+    page.wait_for_function("el => el.querySelectorAll('g.ipx-bar').length === 2", arg=shares.element_handle(),
+                           timeout=30_000)
+    screenshot(page.locator(".widget-hbox", has=ensemble).last, "deep-ensemble-digits-dark")
     assert not page_log.errors(), page_log.summary()
