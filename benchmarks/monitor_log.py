@@ -4,9 +4,12 @@ Three ways to draw live training curves of 4 metrics, measured in the same run (
 widget message is captured at ``Widget._send`` with its binary buffers, as the comm would send it):
 
 - ``ipyexplain``: ``TrainingMonitor.log(step, **metrics)``; a drawing thread sends min/max-decimated
-  lines (at most 2 x buckets points each) at most 10 times a second.
+  lines (at most 2 x buckets points each) at most 10 times a second, each update only the points appended
+  since the last (a line is a head mark resent rarely and a tail mark).
 - ``bqplot-throttled``: the same throttle (10 updates/s), but each update resends the whole series
   (``line.x, line.y = all steps``), what bqplot offers without decimation.
+- ``ipyexplain-whole-lines``: the same monitor with each update resending every decimated line whole (as it
+  did before lines were split into head and tail): the bytes the split saves.
 - ``bqplot-every-step``: the naive loop: each step appends and reassigns the whole series. Quadratic,
   so it runs 10,000 steps only (the table says so).
 
@@ -37,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine
 
 from ipyexplain.monitor import TrainingMonitor
+from ipyexplain.views import _chart_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ("loss", "val_loss", "acc", "lr")
@@ -89,11 +93,17 @@ def summary(name: str, steps: int, per_call: list[float], total_s: float, rec: R
         "loop_s": total_s, "messages": len(rec.sizes), "bytes_total": int(sum(rec.sizes)),
         "bytes_max_message": int(max(rec.sizes, default=0)), "final_draw_ms": final_ms,
         "bytes_max_line_message": int(max(rec.line_sizes, default=0)),
+        "bytes_lines_total": int(sum(rec.line_sizes)),
+        "bytes_median_line_message": float(statistics.median(rec.line_sizes)) if rec.line_sizes else 0.0,
     }
 
 
-def run_ipyexplain(steps: int, step_us: float) -> dict:
+def run_ipyexplain(steps: int, step_us: float, whole_lines: bool = False) -> dict:
+    """``whole_lines``: every update resends each decimated line whole (the monitor before its lines were split
+    into a head and a tail), measured in the same run for the ratio."""
     v = values(steps)
+    saved = _chart_split.SMALL
+    _chart_split.SMALL = 10**12 if whole_lines else saved  # lines up to SMALL points are always sent whole
     with Recorder() as rec:
         mon = TrainingMonitor(max_rate=10)
         per_call = []
@@ -108,7 +118,8 @@ def run_ipyexplain(steps: int, step_us: float) -> dict:
         mon.flush()
         final = (time.perf_counter() - t0) * 1000
         mon.close()
-    out = summary("ipyexplain", steps, per_call, total, rec, final)
+    _chart_split.SMALL = saved
+    out = summary("ipyexplain-whole-lines" if whole_lines else "ipyexplain", steps, per_call, total, rec, final)
     out["points_per_line_max"] = max(len(lines.raw.x) for p in mon.panels.values() for lines in p.lines.values())
     return out
 
@@ -156,16 +167,20 @@ def main() -> None:
     parser.add_argument("--step-us", type=float, default=100.0)
     args = parser.parse_args()
     rows = [run_ipyexplain(args.steps, args.step_us), run_bqplot(args.steps, True, args.step_us),
-            run_bqplot(args.naive_steps, False, args.step_us)]
-    head = f"{'contender':20} {'steps':>8} {'log() µs':>9} {'p99 µs':>8} {'loop s':>7} {'messages':>9} " \
-           f"{'MB sent':>8} {'max line msg kB':>15} {'4 lines at 10/s MB/s':>20}"
+            run_bqplot(args.naive_steps, False, args.step_us), run_ipyexplain(args.steps, args.step_us, True)]
+    head = f"{'contender':24} {'steps':>8} {'log() µs':>9} {'p99 µs':>8} {'loop s':>7} {'messages':>9} " \
+           f"{'MB sent':>8} {'lines MB':>8} {'median line msg kB':>18} {'max line msg kB':>15}"
     print(head)
     for r in rows:
-        print(f"{r['contender']:20} {r['steps']:>8,} {r['log_us_median']:>9.1f} {r['log_us_p99']:>8.1f} "
+        print(f"{r['contender']:24} {r['steps']:>8,} {r['log_us_median']:>9.1f} {r['log_us_p99']:>8.1f} "
               f"{r['loop_s']:>7.2f} {r['messages']:>9,} {r['bytes_total'] / 1e6:>8.2f} "
-              f"{r['bytes_max_line_message'] / 1e3:>15.1f} {r['bytes_max_line_message'] * 40 / 1e6:>20.2f}")
-    ipx, thr = rows[0], rows[1]
-    print(f"\nAt {args.steps:,} steps one line's update is at most {ipx['bytes_max_line_message'] / 1e3:.0f} kB with "
+              f"{r['bytes_lines_total'] / 1e6:>8.2f} {r['bytes_median_line_message'] / 1e3:>18.2f} "
+              f"{r['bytes_max_line_message'] / 1e3:>15.1f}")
+    ipx, thr, whole = rows[0], rows[1], rows[3]
+    print(f"\nA typical line update is {ipx['bytes_median_line_message']:.0f} bytes (the points appended since the "
+          f"last) vs {whole['bytes_median_line_message']:.0f} resending the decimated line whole; lines sent "
+          f"{whole['bytes_lines_total'] / max(ipx['bytes_lines_total'], 1):.1f}x fewer bytes over the run.")
+    print(f"At {args.steps:,} steps one line's update is at most {ipx['bytes_max_line_message'] / 1e3:.0f} kB with "
           f"ipyexplain vs {thr['bytes_max_line_message'] / 1e6:.1f} MB resending the whole series "
           f"({thr['bytes_max_line_message'] / max(ipx['bytes_max_line_message'], 1):.0f}x); in total "
           f"{thr['bytes_total'] / max(ipx['bytes_total'], 1):.1f}x fewer bytes over the run. Lines stay at <= "

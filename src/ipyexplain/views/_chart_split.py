@@ -3,11 +3,12 @@
 bqplot has no append: assigning ``Lines.x/y`` sends the whole array. A live training curve is therefore
 split into a *head* (everything that no longer changes, sent once) and a *tail* (the last few points and
 whatever was appended since, sent on each update). The tail starts at the head's last point, so the two
-join into one line. When the tail grows past :data:`CHUNK` points, or the head is no longer a prefix of
+join into one line. When the tail grows past :data:`CHUNK` points (or a quarter of the line, for long lines
+fed fast: the head resend is then amortised over more updates), or the head is no longer a prefix of
 the line (the decimation widened its buckets, the smoothing weight or the y scale changed, the view was
 zoomed), the head is resent and the tail starts afresh. Short lines (at most :data:`SMALL` points) are sent
-whole, in the head. What one update sends is thus at most ``CHUNK + UNSTABLE + 1`` points, except for
-the occasional head resend (at most the whole decimated line).
+whole, in the head. An ordinary update thus sends at most ``CHUNK + UNSTABLE + 1`` points (a quarter of the
+line plus four for long lines); a head resend, now and then, at most the whole decimated line.
 
 Neither mark ever ends on NaN/inf nor is emptied once drawn: bqplot places a line's (hidden) label at its
 last point and throws when there is none or it has no position. A NaN inside either mark is a gap.
@@ -78,7 +79,7 @@ class SplitLine:
             self.set(visible=False)
             return
         self._has_data = True
-        extends = (self.head is not None and not settle and n > SMALL and 0 < k <= n and n - k <= CHUNK
+        extends = (self.head is not None and not settle and n > SMALL and 0 < k <= n and n - k <= max(CHUNK, n // 4)
                    and np.array_equal(x[:k], self._hx) and np.array_equal(y[:k], self._hy, equal_nan=True))
         if not extends:
             k = n if settle or n <= SMALL else max(n - UNSTABLE, 1)
