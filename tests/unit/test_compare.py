@@ -226,3 +226,42 @@ def test_distilled_student_layers_compared_by_linear_cka():
     rq = compression_report(teacher, q8, X, repeats=3)
     assert [d.name for d in rq.layers] == ["0", "1", "2"] and np.diag(rq.cka).min() > 0.99
     assert not [x for x in walk(compression_section(rq)) if type(x).__name__ == "Heatmap"]
+
+
+def test_any_metric_callable_gets_the_paired_bootstrap_and_permutation_test():
+    """metric=f(y_true, y_score): values equal the function on all rows; the permutation p-value equals scipy's
+    paired permutation test of the same statistic (exact enumeration on a small sample); wording follows
+    higher_is_better."""
+    rng = np.random.default_rng(4)
+    y = np.r_[0, 1, rng.integers(0, 2, 9)]
+    pa = np.clip(np.where(y == 1, 0.7, 0.35) + rng.normal(0, 0.2, 11), 0, 1)
+    pb = np.clip(np.where(y == 1, 0.8, 0.25) + rng.normal(0, 0.2, 11), 0, 1)
+    labels = np.where(y == 1, "spam", "ham")
+
+    def brier_of_spam(y_true, p):
+        return skm.brier_score_loss(y_true == "spam", p)
+
+    r = comparison(None, None, None, labels, scores=(pa, pb), metric=brier_of_spam, higher_is_better=False,
+                   n_resamples=2**11)
+    m = r.metrics["brier of spam"]
+    assert r.primary == "brier of spam" and next(iter(r.metrics)) == "brier of spam"
+    assert (m.a, m.b) == (pytest.approx(skm.brier_score_loss(y, pa)), pytest.approx(skm.brier_score_loss(y, pb)))
+    ref = stats.permutation_test((pa, pb), lambda u, v: skm.brier_score_loss(y, v) - skm.brier_score_loss(y, u),
+                                 permutation_type="samples", n_resamples=2**11)
+    assert m.test == "exact paired permutation test" and m.p_value == pytest.approx(ref.pvalue, abs=1e-12)
+    assert m.interval.low <= m.diff <= m.interval.high
+    assert "brier of spam" in r.sentence and ("(better)" in r.sentence) == (m.diff < 0 and m.p_value < 0.05)
+    # Regression: the predictions; multiclass: the probability matrix.
+    Xr, yr = make_regression(120, 3, noise=10, random_state=0)
+    ra, rb = LinearRegression().fit(Xr, yr), Ridge(alpha=50).fit(Xr, yr)
+    rr = comparison(ra, rb, Xr, yr, metric=skm.median_absolute_error, higher_is_better=False, n_resamples=100)
+    assert rr.metrics["median absolute error"].a == pytest.approx(skm.median_absolute_error(yr, ra.predict(Xr)))
+    X3, y3 = make_classification(200, 5, n_informative=3, n_classes=3, random_state=0)
+    m3 = LogisticRegression(max_iter=300).fit(X3, y3)
+    r3 = comparison(m3, m3, X3, y3, metric=lambda t, p: skm.roc_auc_score(t, p, multi_class="ovr"), n_resamples=100)
+    assert r3.metrics["<lambda>"].a == pytest.approx(skm.roc_auc_score(y3, m3.predict_proba(X3), multi_class="ovr"))
+    assert r3.metrics["<lambda>"].diff == 0 and r3.sentence.startswith("No significant difference")
+    view = compare(ra, rb, Xr, yr, metric=skm.median_absolute_error, higher_is_better=False, n_resamples=100,
+                   explain=False)
+    assert view.headline.value == view.result.sentence and "median absolute error" in view.headline.value
+    assert [x.value for x in walk(view.table) if isinstance(x, w.Label)][7] == "median absolute error ★"

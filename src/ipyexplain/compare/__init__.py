@@ -4,7 +4,7 @@ and what compression (distillation, dynamic quantization) cost."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..evaluation._inputs import keywords_checked
@@ -25,7 +25,8 @@ def _is_torch(model: Any) -> bool:
 
 @keywords_checked
 def compare(
-    model_a: Any, model_b: Any, X: Any, y: Any, *, metric: str | None = None, names: Sequence[str] = ("A", "B"),
+    model_a: Any, model_b: Any, X: Any, y: Any, *, metric: str | Callable[..., float] | None = None,
+    higher_is_better: bool = True, names: Sequence[str] = ("A", "B"),
     task: str = "auto", logits: bool | None = None, class_names: Sequence[Any] | None = None,
     n_resamples: int = 2000, confidence: float = 0.95, random_state: int | None = 0, explain: bool = True,
     explain_rows: int = 200, explain_output: Any = None, explain_with: Any = "auto", compression: bool | None = None,
@@ -40,9 +41,15 @@ def compare(
         Anything :func:`ipyexplain.evaluate` accepts; both must solve the same task with the same classes.
     X, y : array-like
         The rows both models predict, and the truth.
-    metric : str, optional
+    metric : str or callable, optional
         The metric the verdict is about: ``"accuracy"`` (default), ``"auc"``, ``"log_loss"``, ``"brier"``
         for classifiers; ``"rmse"`` (default), ``"mae"``, ``"r2"`` for regressors. Every metric is in the table.
+        Or any ``f(y_true, y_score) -> float`` in scikit-learn's style (``y_score``: the positive class's
+        probability for a binary classifier, the probabilities for a multiclass one, the predictions of a
+        regressor), e.g. ``lambda y, p: f1_score(y, p >= 0.3)``: the same paired bootstrap and permutation
+        test, one resample at a time.
+    higher_is_better : bool
+        For a callable ``metric``: whether a larger value is better (worded "better"/"worse").
     names : (str, str)
         What to call the models in the text ("original", "quantized").
     logits : bool, optional
@@ -78,7 +85,8 @@ def compare(
     from ..views._chart_compare_extras import ExplanationsSideBySide, compression_section
 
     both_torch = _is_torch(model_a) and _is_torch(model_b)
-    result = comparison(model_a, model_b, X, y, metric=metric, names=names, task=task,
+    result = comparison(model_a, model_b, X, y, metric=metric, higher_is_better=higher_is_better, names=names,
+                        task=task,
                         logits=both_torch if logits is None else logits, class_names=class_names,
                         n_resamples=n_resamples, confidence=confidence, random_state=random_state)
     view = ModelComparison(result, title=title)

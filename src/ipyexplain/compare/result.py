@@ -3,7 +3,7 @@ rows where they disagree, and the verdict in words."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +120,28 @@ def _regression_metrics(a: Regression, b: Regression) -> dict[str, st.PairedMetr
     }
 
 
+def _custom_metric(fn: Callable[[np.ndarray, np.ndarray], float], a: Any, b: Any,
+                   higher_is_better: bool) -> st.PairedMetric:
+    """A user's ``fn(y_true, y_score) -> float``, scikit-learn style: the true labels (targets) and the positive
+    class's probability (binary), the probabilities (multiclass) or the predictions (regression); evaluated on
+    each resample in a loop (slower than the built-in metrics, which are vectorised)."""
+    if isinstance(a, Classification):
+        truth = np.asarray(a.classes, dtype=object)[a.y_index]
+        if all(isinstance(c, int | np.integer) for c in a.classes):
+            truth = truth.astype(np.int64)
+        elif all(isinstance(c, str) for c in a.classes):
+            truth = truth.astype(str)
+        score_a, score_b = (a.proba[:, 1], b.proba[:, 1]) if a.binary else (a.proba, b.proba)
+    else:
+        truth, score_a, score_b = a.y, a.pred, b.pred
+
+    def of(values: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.array([float(fn(truth[r % truth.shape[0]], values[r])) for r in rows])
+
+    name = str(getattr(fn, "__name__", "metric")).replace("_score", "").replace("_", " ")
+    return st.PairedMetric(name, score_a, score_b, np.zeros(truth.shape[0]), of, higher_is_better=higher_is_better)
+
+
 def _check_pair(a: Any, b: Any, names: tuple[str, str]) -> None:
     if type(a) is not type(b):
         raise ValueError(f"the models disagree on the task: {names[0]} looks like a "
@@ -133,7 +155,8 @@ def _check_pair(a: Any, b: Any, names: tuple[str, str]) -> None:
 
 
 def comparison(
-    model_a: Any, model_b: Any, X: Any, y: Any, *, metric: str | None = None, names: Sequence[str] = ("A", "B"),
+    model_a: Any, model_b: Any, X: Any, y: Any, *, metric: str | Callable[..., float] | None = None,
+    higher_is_better: bool = True, names: Sequence[str] = ("A", "B"),
     task: str = "auto", logits: bool = False, class_names: Sequence[Any] | None = None, n_resamples: int = 2000,
     confidence: float = 0.95, random_state: int | None = 0, max_rows_listed: int = 12, scores: Any = None,
 ) -> Comparison:
@@ -157,6 +180,10 @@ def comparison(
     classification = isinstance(a, Classification)
     paired = (_classification_metrics(a, b) if classification  # type: ignore[arg-type]
               else _regression_metrics(a, b))  # type: ignore[arg-type]
+    if callable(metric):
+        custom = _custom_metric(metric, a, b, higher_is_better)
+        paired = {custom.name: custom, **{k: v for k, v in paired.items() if k != custom.name}}
+        metric = custom.name
     primary = metric or ("accuracy" if classification else "rmse")
     if primary not in paired:
         kind = "classification" if classification else "regression"
