@@ -289,16 +289,18 @@ def integrated_gradients(setup: Setup, targets: Targets, acc: Accum, opts: dict[
                                  step_sizes_and_alphas=([sizes[i] for i in subset], [alphas[i] for i in subset]))
             total = list(part) if total is None else [t + p for t, p in zip(total, part, strict=True)]
             weight += sum(sizes[i] for i in subset)
-            scale = total_weight / weight if weight < total_weight * (1 - 1e-9) else 1.0
-            estimate = [t * scale for t in total]
-            if lig is not None:
-                estimate = [estimate[0].sum(dim=-1)]
-            for i, a in enumerate(estimate):
-                _write(acc, i, sl, a)
-            summed = sum(a.reshape(a.shape[0], -1).sum(dim=1) for a in estimate)
-            acc.delta[sl] = _np(summed - (end_out - start_out))
             acc.done += 1
-            acc.computed[sl] = weight >= total_weight * (1 - 1e-9) or subset is subsets[-1]
+            last = subset is subsets[-1]
+            if last or not opts.get("blocking"):  # blocking: only the final estimate is read
+                scale = total_weight / weight if weight < total_weight * (1 - 1e-9) else 1.0
+                estimate = [t * scale for t in total]
+                if lig is not None:
+                    estimate = [estimate[0].sum(dim=-1)]
+                for i, a in enumerate(estimate):
+                    _write(acc, i, sl, a)
+                summed = sum(a.reshape(a.shape[0], -1).sum(dim=1) for a in estimate)
+                acc.delta[sl] = _np(summed - (end_out - start_out))
+            acc.computed[sl] = weight >= total_weight * (1 - 1e-9) or last
             yield
 
 

@@ -30,6 +30,7 @@ def smoothgrad(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any])
     parts = [chunk] * (nt_samples // chunk) + ([nt_samples % chunk] if nt_samples % chunk else [])
     acc.total, acc.unit = len(parts) * math.ceil(setup.n / batch), "noise samples"
     sal = Saliency(setup.forward)
+    blocking = bool(opts.get("blocking"))
     for start in range(0, setup.n, batch):
         sl = slice(start, min(setup.n, start + batch))
         xs, extra = _samples(setup, sl), chunk_extra(setup, sl)
@@ -47,14 +48,20 @@ def smoothgrad(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, Any])
                                 additional_forward_args=e)
             out = out if setup.is_tuple else (out,)
             shaped = [a.view(len(xs[0]), k, *a.shape[1:]) for a in out]
-            s1, s2 = [a.sum(dim=1) for a in shaped], [(a * a).sum(dim=1) for a in shaped]
+            s1 = [a.sum(dim=1) for a in shaped]
             sums = s1 if sums is None else [a + b for a, b in zip(sums, s1, strict=True)]
-            squares = s2 if squares is None else [a + b for a, b in zip(squares, s2, strict=True)]
+            if nt_type != "smoothgrad":  # the squares only where they are used
+                s2 = [(a * a).sum(dim=1) for a in shaped]
+                squares = s2 if squares is None else [a + b for a, b in zip(squares, s2, strict=True)]
             seen += k
-            for i, (s, q) in enumerate(zip(sums, squares, strict=True)):
-                mean, mean_sq = s * (1 / seen), q * (1 / seen)
-                value = {"smoothgrad": mean, "smoothgrad_sq": mean_sq}.get(nt_type, mean_sq - mean**2)
-                _write(acc, i, sl, value)
+            if seen == nt_samples or not blocking:  # blocking: only the final estimate is read
+                for i, total in enumerate(sums):
+                    mean = total * (1 / seen)
+                    if nt_type != "smoothgrad":
+                        assert squares is not None
+                        mean_sq = squares[i] * (1 / seen)
+                        mean = mean_sq if nt_type == "smoothgrad_sq" else mean_sq - mean**2
+                    _write(acc, i, sl, mean)
             acc.done += 1
             acc.computed[sl] = seen == nt_samples
             yield
@@ -143,8 +150,9 @@ def gradient_shap(setup: Setup, targets: Targets, acc: Accum, opts: dict[str, An
                 out = (out[0].sum(dim=-1),)
             total = [a * k for a in out] if total is None else [t + a * k for t, a in zip(total, out, strict=True)]
             seen += k
-            for i, a in enumerate(total):
-                _write(acc, i, sl, a * (1 / seen))
+            if seen == n_samples or not opts.get("blocking"):  # blocking: only the final estimate is read
+                for i, a in enumerate(total):
+                    _write(acc, i, sl, a * (1 / seen))
             acc.done += 1
             acc.computed[sl] = seen == n_samples
             yield
