@@ -28,13 +28,16 @@ def watch_live(page: Page, scope, timeout_s: float = 30) -> list[tuple[int, floa
           .find((l) => l.textContent.startsWith('loop: '));
         window.__states = [];
         const tick = () => {
-          // The raw loss line: its head (mark 1) and its tail (mark 2), which starts at the head's last point.
+          // The raw loss line: its head (mark 1) and its tail (mark 2), which starts at the head's last point. A
+          // resent head arrives before its new tail (they are two widgets): for a moment they overlap (never a
+          // gap), so the line drawn is the head and the tail's points beyond it.
           const marks = Array.from(fig.querySelectorAll('svg.svg-figure > g > g')[0].children)
             .filter((g) => !g.classList.contains('g_legend'));
           const part = (g) => { const p = g && g.querySelector('path.line');
                                 return p && p.__data__ ? p.__data__.values : []; };
           const head = part(marks[1]), tail = part(marks[2]);
-          const values = head.concat(tail.slice(head.length && tail.length ? 1 : 0));
+          const end = head.length ? head[head.length - 1].x : -Infinity;
+          const values = head.concat(tail.filter((v) => v.x > end));
           const state = [values.length, values.length ? values[values.length - 1].x : null];
           const last = window.__states[window.__states.length - 1];
           if (label.textContent === 'loop: running' && (!last || last[0] !== state[0] || last[1] !== state[1])) {
