@@ -151,7 +151,9 @@ def test_lab_same_cell_loop_100k_steps_and_dark_theme(page: Page, page_log: Page
     assert luminance(loss.background()) < 0.3 and luminance(loss.tick_color()) > 0.5, loss.tick_color()
     title = loss.root.locator("text.mainheading").evaluate("e => getComputedStyle(e).fill")
     assert luminance(title) > 0.6, title  # the theme's text colour, not bqplot's dark-mode orange
-    loss.root.scroll_into_view_if_needed()
+    page.set_viewport_size({"width": 1400, "height": 1500})  # the whole monitor inside Lab's notebook area
+    page.wait_for_timeout(500)
+    panel.locator(".ipx-monitor").scroll_into_view_if_needed()
     screenshot(panel.locator(".ipx-monitor"), "monitor-lab-dark")
 
     # 100,000 more steps logged in one cell: each line stays at most 2 x buckets points.
