@@ -15,6 +15,13 @@ from ui import PageLog, open_voila, screenshot
 pytestmark = pytest.mark.e2e
 
 
+def open_demo(page: Page, voila: VoilaServers, name: str, selector: str, theme: str = "light") -> None:
+    """Voila sends the page once every cell has run: a whole demo notebook on a shared 2-core machine can take
+    longer than Playwright's default 30 s navigation timeout."""
+    page.set_default_navigation_timeout(150_000)
+    open_voila(page, voila, f"notebooks/{name}.ipynb", theme, selector=selector)
+
+
 def full_page(page: Page, name: str) -> None:
     height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('body, body *'),"
                            " (e) => e.scrollHeight))")  # Voila scrolls inside its own container
@@ -25,7 +32,7 @@ def full_page(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_training_monitor_notebook(page: Page, page_log: PageLog, voila: VoilaServers, theme: str):
-    open_voila(page, voila, "notebooks/training_monitor.ipynb", theme, selector=".ipx-monitor")
+    open_demo(page, voila, "training_monitor", ".ipx-monitor", theme)
     monitors = page.locator(".ipx-monitor")
     expect(monitors).to_have_count(3, timeout=60_000)
     torch_mon, thread_mon, big = (monitors.nth(i) for i in range(3))
@@ -52,7 +59,7 @@ def test_training_monitor_notebook(page: Page, page_log: PageLog, voila: VoilaSe
 
 
 def test_distributions_notebook(page: Page, page_log: PageLog, voila: VoilaServers):
-    open_voila(page, voila, "notebooks/distributions.ipynb", selector=".ipx-distributions")
+    open_demo(page, voila, "distributions", ".ipx-distributions")
     expect(page.locator(".ipx-distributions")).to_have_count(2, timeout=60_000)
     root, gated = page.locator(".ipx-distributions").first, page.locator(".ipx-distributions").nth(1)
     expect(root.locator(".ipx-dist-callouts")).to_contain_text(re.compile(r"1 \(ReLU\): \d+ of 96 units dead"))
@@ -71,7 +78,7 @@ def test_distributions_notebook(page: Page, page_log: PageLog, voila: VoilaServe
 
 
 def test_evaluate_notebook(page: Page, page_log: PageLog, voila: VoilaServers):
-    open_voila(page, voila, "notebooks/evaluate.ipynb", selector=".ipx-evaluation")
+    open_demo(page, voila, "evaluate", ".ipx-evaluation")
     expect(page.locator(".ipx-evaluation")).to_have_count(3, timeout=60_000)
     cancer = page.locator(".ipx-evaluation").first
     expect(cancer.locator(".ipx-eval-rates")).to_contain_text("threshold 0.30")  # the notebook set it from code
@@ -82,7 +89,7 @@ def test_evaluate_notebook(page: Page, page_log: PageLog, voila: VoilaServers):
 
 
 def test_compare_notebook_distils_and_quantizes_in_seconds(page: Page, page_log: PageLog, voila: VoilaServers):
-    open_voila(page, voila, "notebooks/compare.ipynb", selector=".ipx-comparison")
+    open_demo(page, voila, "compare", ".ipx-comparison")
     expect(page.locator(".ipx-comparison")).to_have_count(3, timeout=90_000)
     first = page.locator(".ipx-comparison").first
     expect(first.locator(".ipx-compare-sentence")).to_contain_text(re.compile(r"boosting|logistic"))
