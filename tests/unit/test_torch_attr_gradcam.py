@@ -73,7 +73,8 @@ def test_layers_given_per_image_input(two):
     np.testing.assert_allclose(ta.parts_of(e)["scan"].values, cam(model, model.scan[0], inputs, (8, 8), 1).detach(),
                                **TOL)
     # one layer, as for a single image: the first image input's
-    assert ta.info_of(ta.compute(model, inputs, method="grad_cam", target=1, layer="scan.0")).layers == {"scan": "scan.0"}
+    one = ta.compute(model, inputs, method="grad_cam", target=1, layer="scan.0")
+    assert ta.info_of(one).layers == {"scan": "scan.0"}
 
 
 def test_bad_layers_for_several_images(two):
