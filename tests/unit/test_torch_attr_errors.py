@@ -92,16 +92,19 @@ def test_inputs_on_another_device_than_the_model(cnn):
         ta.stream(meta, torch.randn(2, 3), method="saliency")
 
 
+class NoGrad(nn.Module):
+    """A model whose output does not depend differentiably on its input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        with torch.no_grad():
+            return self.fc(x)
+
+
 def test_model_without_gradients_suggests_occlusion():
-    class NoGrad(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(3, 2)
-
-        def forward(self, x):
-            with torch.no_grad():
-                return self.fc(x)
-
     with pytest.raises(ValueError, match=r"does not depend differentiably.*use method='occlusion'"):
         ta.stream(NoGrad(), torch.randn(2, 3), method="ig")
     assert ta.compute(NoGrad(), torch.randn(2, 3), method="occlusion", target=0).values.shape == (2, 3)
@@ -188,15 +191,6 @@ def test_compute_raises_the_stream_errors(cnn, method):
 
 
 def test_compute_errors_of_the_model_itself():
-    class NoGrad(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(3, 2)
-
-        def forward(self, x):
-            with torch.no_grad():
-                return self.fc(x)
-
     for method in ("saliency", "ig", "deeplift", "gradient_shap"):
         with pytest.raises(ValueError, match=r"does not depend differentiably.*use method='occlusion'"):
             ta.compute(NoGrad().eval(), torch.randn(2, 3), method=method, target=0)
