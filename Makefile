@@ -61,9 +61,11 @@ benchmarks: install chromium
 	$(PY) benchmarks/captum_overhead.py
 
 # The README's pictures come from the browser tests' own screenshots.
-README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar
+README_SHOTS := demo-voila heatmap-lab-dark heatmap-lab-sidebar network-voila-resnet-expanded deep-ensemble-digits-dark
 screenshots: install chromium
 	$(PY) -m pytest tests/e2e/test_heatmap.py -q -k "demo or lab_inline or lab_sidebar"
+	$(PY) -m pytest tests/e2e/test_network.py -q -k resnet_expand
+	$(PY) -m pytest tests/e2e/test_deep_overlay.py -q -k dark_theme
 	mkdir -p docs
 	for shot in $(README_SHOTS); do cp tests/e2e/artifacts/$$shot.png docs/$$shot.png; done
 
