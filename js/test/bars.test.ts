@@ -234,7 +234,7 @@ describe("bars text", () => {
   });
   const input = (bars: BarSpec[], over: Partial<BarsInput> = {}): BarsInput => ({
     bars, local: false, base: 0, output: 0, pos: "red", neg: "blue", missing: "grey", axisLabel: "mean |SHAP value|",
-    ciLabel: "95% CI of the mean over 60 rows", nFeatures: 8, other: 0, fold: "sum", nonfinite: 0, rows: 60, row: 0,
+    ciLabel: "95% CI of the mean over 60 rows", nFeatures: 8, item: "feature", other: 0, fold: "sum", nonfinite: 0, rows: 60, row: 0,
     partial: false, score: null,
     theme: { font: "", fontSize: 11, text: "", mutedText: "", background: "", border: "", accent: "" }, ...over,
   });
@@ -247,6 +247,12 @@ describe("bars text", () => {
       "1 feature \u00b7 2 missing values (NaN/inf)");
     expect(statusText(input([bar({})], { local: true, row: 3, nFeatures: 1 }))).toBe("row 3 \u00b7 1 feature");
     expect(statusText(input([]))).toBe("no data yet");
+    // Bars that are layers or sub-networks say so.
+    expect(statusText(input(bars, { nFeatures: 4, other: 3, item: "layer" }))).toBe(
+      "top 1 of 4 layers (3 others summed) \u00b7 mean over 60 rows");
+    expect(statusText(input([bar({}), bar({})], { nFeatures: 2, rows: 4, item: "sub-network" }))).toBe(
+      "2 sub-networks \u00b7 mean over 4 rows");
+    expect(tooltipLines(bar({}), input([], { item: "layer" }))[0]).toEqual(["layer", "age"]);
   });
 
   it("a partial result's NaN is 'not computed yet', and a surrogate's fit is reported", () => {
@@ -289,7 +295,7 @@ describe("model decoding", () => {
     mode: "local", title: "", cmap: "rdbu", height: null, selected_feature: null, _names: ["age", "income", "2 other features"],
     _values: encode(new Float32Array([-1.5, 0.5, 0.25]), [3]), _lower: null, _upper: null, _features: ["57", "23", ""],
     _other: 2, _fold: "sum", _n_features: 4, _nonfinite: 0, _rows: 0, _row: 2, _base: 0.25, _output: -0.5,
-    _axis_label: "SHAP value", _ci_label: "", _partial: false, _score: null, _unit: "steps", _frame: 1,
+    _axis_label: "SHAP value", _ci_label: "", item_label: "feature", _partial: false, _score: null, _unit: "steps", _frame: 1,
     _job_status: "", _done: 0, _total: 0, _elapsed: 0, _eta: null, _error: "", ...over,
   });
 

@@ -361,3 +361,19 @@ def test_cancel_without_a_running_job_does_nothing():
     bars.cancel()
     bars._handle_custom_msg({"event": "other"}, [])
     assert bars._job_status == ""
+
+
+def test_item_label_words_the_folded_bar_and_is_validated():
+    layers = {f"layer{i}": float(i) for i in range(6)}
+    bars = ImportanceBars(layers, top_k=3, item_label="layer")
+    assert bars._names[-1] == "3 other layers" and bars.item_label == "layer"
+    bars.update(top_k=4)
+    assert bars._names[-1] == "2 other layers"
+    bars.item_label = "block"  # redraws with the new word
+    assert bars._names[-1] == "2 other blocks"
+    local = ImportanceBars(shap.Explanation(values=np.arange(6.0)[None], base_values=np.zeros(1)), mode="local",
+                           top_k=2, item_label="input")
+    assert local._names[-1] == "4 other inputs"
+    with pytest.raises(ValueError, match="item_label must name what a bar stands for"):
+        ImportanceBars(layers, item_label=" ")
+    assert ImportanceBars(layers, top_k=3)._names[-1] == "3 other features"

@@ -25,6 +25,7 @@ export interface BarsState {
   _other: number;
   _fold: string;
   _n_features: number;
+  item_label: string;
   _nonfinite: number;
   _rows: number;
   _row: number;
@@ -82,6 +83,7 @@ export function readInput(get: <K extends keyof BarsState>(key: K) => BarsState[
   return {
     bars, local, base, output: get("_output") ?? base, pos, neg, missing: rgb(MISSING_RGB),
     axisLabel: get("_axis_label"), ciLabel: get("_ci_label"), nFeatures: get("_n_features"),
+    item: get("item_label") || "feature",
     other: get("_other"), fold: get("_fold"), nonfinite: get("_nonfinite"), rows: get("_rows"),
     row: get("_row"), partial: get("_partial"), score: get("_score"), theme,
   };

@@ -16,6 +16,7 @@ export interface BarsInput {
   axisLabel: string;
   ciLabel: string;
   nFeatures: number;
+  item: string; // what one bar stands for, singular ("feature", "layer")
   other: number; // features folded into the last bar
   fold: string; // "sum" | "mean" | "" (dropped)
   nonfinite: number;
@@ -42,14 +43,14 @@ export function statusText(input: BarsInput): string {
   if (own < total) {
     const rest = total - own;
     const how = input.local || input.fold === "sum" ? "summed" : input.fold === "mean" ? "averaged" : "not shown";
-    parts.push(`top ${own} of ${total.toLocaleString()} features (${plural(rest, "other")} ${how})`);
+    parts.push(`top ${own} of ${plural(total, input.item)} (${plural(rest, "other")} ${how})`);
   } else {
-    parts.push(plural(total, "feature"));
+    parts.push(plural(total, input.item));
   }
   if (!input.local && input.rows > 0) parts.push(`mean over ${plural(input.rows, "row")}`);
   if (input.score !== null) parts.push(`surrogate fit R\u00b2 = ${formatNumber(input.score)}`);
   if (input.partial && !input.local && input.bars.some((b) => b.missing)) {
-    parts.push(`${plural(input.bars.filter((b) => b.missing).length, "feature")} not computed yet`);
+    parts.push(`${plural(input.bars.filter((b) => b.missing).length, input.item)} not computed yet`);
   } else if (input.nonfinite > 0) {
     const where = !input.local && input.rows > 0 ? " left out of the means" : "";
     parts.push(`${plural(input.nonfinite, "missing value")} (NaN/inf)${where}`);
@@ -76,7 +77,7 @@ export function legendItems(input: BarsInput): LegendItem[] {
 
 /** Hover/focus tooltip rows: full name, exact value, interval, and the waterfall's running total. */
 export function tooltipLines(b: BarSpec, input: BarsInput): Array<[string, string]> {
-  const lines: Array<[string, string]> = [[b.other ? "folded" : "feature", b.name]];
+  const lines: Array<[string, string]> = [[b.other ? "folded" : input.item, b.name]];
   if (b.feature) lines.push(["value", b.feature]);
   const what = input.local ? "contribution" : input.axisLabel || "importance";
   const exact = b.missing ? (input.partial && !input.local ? "not computed yet" : "missing (NaN)") : input.local ? formatSigned(Number(formatExact(b.value))) : formatExact(b.value);

@@ -172,7 +172,7 @@ def _mean_ci(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.nda
 # ------------------------------------------------------------------------------- global
 def reduce_global(
     explanation: shap.Explanation, *, top_k: int, other: str = "sum", sort: str = "magnitude",
-    confidence: float = 0.95,
+    confidence: float = 0.95, item: str = "feature",
 ) -> Drawn:
     values = np.asarray(explanation.values, dtype=np.float64)
     names = feature_names_of(explanation)
@@ -202,7 +202,7 @@ def reduce_global(
     )
     if rest.size and other != "none":
         value, lo, hi = _folded(explanation, values, importance, rest, other, confidence)
-        drawn.names.append(f"{rest.size:,} other feature{'s' if rest.size > 1 else ''}")
+        drawn.names.append(f"{rest.size:,} other {item}{'s' if rest.size > 1 else ''}")
         drawn.values = np.append(drawn.values, value)
         if drawn.lower is not None and drawn.upper is not None:
             drawn.lower, drawn.upper = np.append(drawn.lower, lo), np.append(drawn.upper, hi)
@@ -262,7 +262,7 @@ def _folded(
 
 
 # ------------------------------------------------------------------------------- local
-def reduce_local(explanation: shap.Explanation, *, row: int | None, top_k: int) -> Drawn:
+def reduce_local(explanation: shap.Explanation, *, row: int | None, top_k: int, item: str = "feature") -> Drawn:
     values = np.asarray(explanation.values, dtype=np.float64)
     names = feature_names_of(explanation)
     base_values = None if explanation.base_values is None else np.asarray(explanation.base_values, np.float64)
@@ -302,7 +302,7 @@ def reduce_local(explanation: shap.Explanation, *, row: int | None, top_k: int) 
     )
     if rest.size:
         part = contributions[rest]
-        drawn.names.append(f"{rest.size:,} other feature{'s' if rest.size > 1 else ''}")
+        drawn.names.append(f"{rest.size:,} other {item}{'s' if rest.size > 1 else ''}")
         drawn.values = np.append(drawn.values, part[np.isfinite(part)].sum())
         drawn.features.append("")
         drawn.other = int(rest.size)

@@ -143,7 +143,7 @@ def compression_section(report: CompressionReport) -> w.VBox:
                   d.relative for d in report.layers}
         bars = ImportanceBars(layers, title="Per-layer output difference, in network order",
                               value_label="relative difference ‖B - A‖ / ‖A‖", sort="none",
-                              top_k=min(len(layers), 30))
+                              top_k=min(len(layers), 30), item_label="layer")
         bars.layout = w.Layout(width="100%", max_width="760px")
         children.append(bars)
     rows_a, cols_b = report.cka_layers

@@ -46,7 +46,8 @@ class AttributionPanel(widgets.HBox):
         what = "sub-network" if submodels else "input"
         heading = f"share of |attribution| per {what}"
         self.shares = ImportanceBars(title=f"{title} · {heading}" if title else heading,
-                                     value_label="share of attribution", progress_unit="steps", sort="none")
+                                     value_label="share of attribution", progress_unit="steps", sort="none",
+                                     item_label=what)
         self.shares.bind(job)
         self.maps: dict[str, Any] = {}
         self._parts = list(submodels) if submodels else None

@@ -27,10 +27,10 @@ log = logging.getLogger("ipyexplain")
 
 _OPTIONS = {
     "feature_names", "mode", "row", "top_k", "other", "sort", "confidence", "title", "value_label",
-    "progress_unit", "cmap", "height",
+    "progress_unit", "cmap", "height", "item_label",
 }
 # Changing one of these redraws from the explanation.
-_REDUCTION = ("mode", "row", "top_k", "other", "sort", "confidence", "value_label", "feature_names")
+_REDUCTION = ("mode", "row", "top_k", "other", "sort", "confidence", "value_label", "feature_names", "item_label")
 _UNSET: Any = object()
 
 
@@ -75,6 +75,9 @@ class ImportanceBars(LiveView):
         A diverging colormap for the signs (``"rdbu"``: red raises, blue lowers; or ``"puor"``).
     height : int, optional
         Height of the plot in CSS pixels; default: enough for every bar.
+    item_label : str
+        What one bar stands for, singular: ``"feature"`` (default), ``"layer"``, ``"sub-network"``...
+        It words the footer ("top 5 of 40 layers"), the folded bar and the tooltips.
 
     Attributes
     ----------
@@ -99,6 +102,7 @@ class ImportanceBars(LiveView):
     progress_unit = t.Unicode("")
     cmap = t.Unicode("rdbu").tag(sync=True)
     height = t.Int(None, allow_none=True).tag(sync=True)
+    item_label = t.Unicode("feature").tag(sync=True)
     selected_feature = t.Unicode(None, allow_none=True).tag(sync=True)
 
     # Derived state the browser draws from (top bar first; the folded bar, if any, last).
@@ -202,6 +206,12 @@ class ImportanceBars(LiveView):
             raise ValueError(f"height must be at least 80 pixels; got {value}")
         return value
 
+    @t.validate("item_label")
+    def _validate_item_label(self, proposal: dict[str, Any]) -> str:
+        if not str(proposal["value"]).strip():
+            raise ValueError("item_label must name what a bar stands for, e.g. 'layer'; got an empty string")
+        return str(proposal["value"])
+
     @t.validate("selected_feature")
     def _validate_selected(self, proposal: dict[str, Any]) -> str | None:
         return proposal["value"] or None  # the browser sends "" for "nothing selected"
@@ -209,9 +219,10 @@ class ImportanceBars(LiveView):
     # ----------------------------------------------------------------- derived state
     def _reduce(self, explanation: shap.Explanation) -> Drawn:
         if self.mode == "local":
-            return reduce_local(explanation, row=self.row, top_k=self.top_k)
+            return reduce_local(explanation, row=self.row, top_k=self.top_k, item=self.item_label)
         return reduce_global(
-            explanation, top_k=self.top_k, other=self.other, sort=self.sort, confidence=self.confidence
+            explanation, top_k=self.top_k, other=self.other, sort=self.sort, confidence=self.confidence,
+            item=self.item_label,
         )
 
     @t.observe("explanation", *_REDUCTION)
