@@ -1,9 +1,7 @@
 """Captum wrapper overhead: ``ipyexplain.backends.torch_attr.compute`` (checks, streaming in pieces, building
 a shap.Explanation at every piece) vs calling Captum directly on the same model, inputs and options.
 
-Cases (each timed ``--rounds`` times, the short saliency and Grad-CAM cases 5 times as often; alternating
-which goes first; medians of CPU and wall time;
-ratio = ours / Captum's; CPU time is the headline, as other jobs share these machines; torch runs
+Cases (ratio = ours / Captum's; CPU time is the headline, as other jobs share these machines; torch runs
 single-threaded so the two are comparable):
 
 - a small CNN (3 conv layers, 64 x 64 RGB images, batch of 32): saliency, integrated gradients (50
@@ -17,25 +15,44 @@ Integrated gradients returns its convergence delta (Captum: ``return_convergence
 same two extra forward passes). ``compute`` builds only the final Explanation; the "streamed" rows
 consume ``stream()`` to the end (partial Explanations at most every 50 ms, as a Job draws them).
 
-The short cases (saliency, Grad-CAM: ~25-45 ms) also run "warm": each timed call right after an untimed
-call of the same kind. Interleaving the two code paths call by call changes what the memory allocator
-hands each of them (this is memory-bound work): an A/A run of ipyexplain against itself reads 1.00
-while the interleaved A/B reads up to 1.08, with the Python-side overhead measured at ~0.5 ms per call.
-Both rows are reported.
+**Each side runs in its own worker process** (the same seeds build the same model and inputs in both),
+as a user runs one or the other. The driver runs ``--rounds`` rounds of each case, alternating which side
+goes first; in a round a worker times one call of a long case, five of a short one (saliency, Grad-CAM:
+~20-40 ms); medians over all timed calls; each worker makes one untimed call of a case before timing it.
+
+This work is memory-bound (8 MB activations), and its time depends on where those land:
+
+- In one process, each side's leftovers decide where the other's activations go. Measured by their
+  addresses: after a Captum call our 8 MB buffers often no longer fit the freed hole and go to fresh
+  memory (page faults, cold cache), and the other way round. That harness read 1.07-1.14 for Grad-CAM
+  in one run, 1.03 in another, 1.00 for ipyexplain against itself.
+- In separate processes, glibc's *dynamic* mmap and trim thresholds still make a process's page faults
+  depend on its own allocation history, and that luck lasts the process's life: DeepLIFT read 0.94 in one
+  run and 1.27 in the next, with 40% of the CPU time spent in the kernel.
+
+So both workers start with the same fixed glibc settings (``STEADY_MALLOC``: buffers up to 32 MB come from
+the heap, which is not trimmed below 256 MB), so page faults no longer depend on each process's history;
+this measures the wrapper, not the allocator's luck. The rounds are split over ``--pairs`` fresh worker
+pairs (3). ``--default-malloc`` leaves glibc's defaults; ``--aa`` runs ipyexplain in both workers, the
+harness's own bias (it should read 1.00).
 
 The numbers are checked equal (to float tolerance) in every round. Target: ratio <= 1.05.
 
-    .venv/bin/python benchmarks/captum_overhead.py [--quick] [--rounds N] [--case NAME ...]
+    .venv/bin/python benchmarks/captum_overhead.py [--quick] [--rounds N] [--case NAME ...] [--pairs P] [--aa]
+                                                   [--default-malloc]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -82,50 +99,15 @@ class TextNet(nn.Module):
         return self.fc(out[:, -1])
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    out = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, out
-
-
-def as_array(result: Any, layout: Callable[[torch.Tensor], np.ndarray]) -> np.ndarray:
-    return np.asarray(result.values) if hasattr(result, "values") and not isinstance(result, torch.Tensor) \
-        else layout(result)
-
-
-def compare(name: str, ours: Callable[[], Any], theirs: Callable[[], Any], layout: Callable[[Any], np.ndarray],
-            rounds: int, seeded: int | None = None, warm: bool = False) -> dict[str, Any] | None:
-    if ONLY and not any(part in name for part in ONLY):
-        return None
-    times: dict[str, dict[str, list[float]]] = {w: {"wall": [], "cpu": []} for w in ("ours", "captum")}
-
-    def captum_call() -> Any:
-        if seeded is not None:
-            torch.manual_seed(seeded)
-            np.random.seed(seeded)
-        return theirs()
-
-    for r in range(rounds):
-        order = (("ours", ours), ("captum", captum_call)) if r % 2 == 0 else (("captum", captum_call), ("ours", ours))
-        got = {}
-        for which, fn in order:
-            if warm:  # an untimed call of the same kind first (see the module docstring)
-                fn()
-            wall, cpu, got[which] = timed(fn)
-            times[which]["wall"].append(wall)
-            times[which]["cpu"].append(cpu)
-        np.testing.assert_allclose(np.asarray(got["ours"].values), layout(got["captum"]), rtol=1e-3, atol=1e-5,
-                                   err_msg=name)
-    med = {w: {k: statistics.median(v) for k, v in t.items()} for w, t in times.items()}
-    row = {"case": name + (" (warm)" if warm else ""), "ours_cpu_s": med["ours"]["cpu"],
-           "captum_cpu_s": med["captum"]["cpu"], "ours_wall_s": med["ours"]["wall"],
-           "captum_wall_s": med["captum"]["wall"], "all": times}
-    row["ratio_cpu"] = row["ours_cpu_s"] / row["captum_cpu_s"]
-    row["ratio_wall"] = row["ours_wall_s"] / row["captum_wall_s"]
-    print(f"{row['case']:48s} CPU ours {row['ours_cpu_s']:6.3f} s captum {row['captum_cpu_s']:6.3f} s ratio "
-          f"{row['ratio_cpu']:.3f} | wall ratio {row['ratio_wall']:.3f}"
-          f"{'' if row['ratio_cpu'] <= TARGET else '  (over target)'}", flush=True)
-    return row
+@dataclass
+class Case:
+    name: str
+    ours: Callable[[], Any]
+    theirs: Callable[[], Any]
+    layout: Callable[[Any], np.ndarray]  # Captum's result in the Explanation's layout
+    short: bool = False  # ~20-40 ms a call: five timed calls per round
+    seeded: int | None = None  # Captum's call draws noise: seed torch and numpy first (ours: random_state)
+    tiny: bool = False  # the tiny model: the wrapper's fixed cost per call
 
 
 def last(parts: Any) -> Any:
@@ -139,106 +121,224 @@ def nhwc(t: torch.Tensor) -> np.ndarray:
     return t.detach().permute(0, 2, 3, 1).numpy()
 
 
+def cases(quick: bool) -> list[Case]:
+    """Every case, built the same way in each worker (the same seeds: the same model and inputs)."""
+    torch.manual_seed(0)
+    n = 4 if quick else 32
+    cnn, x = CNN().eval(), torch.randn(n, 3, 64, 64)
+    target = torch.arange(n) % 10
+    layer = cnn.features[6]
+
+    def grad_cam() -> torch.Tensor:
+        cam = ca.LayerGradCam(cnn, layer).attribute(x, target=target, relu_attributions=True)
+        return ca.LayerAttribution.interpolate(cam, (64, 64), interpolate_mode="bilinear")
+
+    occlusion = dict(sliding_window_shapes=(3, 8, 8), strides=(3, 4, 4))
+    out = [
+        Case("saliency", lambda: ta.compute(cnn, x, method="saliency", target=target),
+             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short=True),
+        Case("integrated gradients, 50 steps", lambda: ta.compute(cnn, x, method="ig", target=target),
+             lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
+                                                          return_convergence_delta=True)[0], nhwc),
+        Case("SmoothGrad, 16 samples",
+             lambda: ta.compute(cnn, x, method="smoothgrad", target=target, stdevs=0.2, nt_samples=16,
+                                sample_chunk=4, random_state=0),
+             lambda: ca.NoiseTunnel(ca.Saliency(cnn)).attribute(x, target=target, nt_samples=16,
+                                                                nt_samples_batch_size=4, stdevs=0.2),
+             nhwc, seeded=0),
+        Case("Grad-CAM", lambda: ta.compute(cnn, x, method="grad_cam", target=target, layer="features.6"),
+             grad_cam, nhwc, short=True),
+        Case("DeepLIFT", lambda: ta.compute(cnn, x, method="deeplift", target=target),
+             lambda: ca.DeepLift(cnn).attribute(x, target=target), nhwc),
+        Case("occlusion, 8x8 windows, stride 4",
+             lambda: ta.compute(cnn, x, method="occlusion", target=target, perturbations_per_eval=16, **occlusion),
+             lambda: ca.Occlusion(cnn).attribute(x, target=target, perturbations_per_eval=16, **occlusion), nhwc),
+        Case("gradient SHAP, 20 samples",
+             lambda: ta.compute(cnn, x, method="gradient_shap", target=target, baselines=x[:4] * 0,
+                                n_samples=20, sample_chunk=20, random_state=0),
+             lambda: ca.GradientShap(cnn).attribute(x, baselines=x[:4] * 0, target=target, n_samples=20),
+             nhwc, seeded=0),
+        Case("saliency, streamed", lambda: last(ta.stream(cnn, x, method="saliency", target=target)),
+             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short=True),
+        Case("integrated gradients, 50 steps, streamed", lambda: last(ta.stream(cnn, x, method="ig", target=target)),
+             lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
+                                                          return_convergence_delta=True)[0], nhwc),
+        Case("occlusion, streamed", lambda: last(ta.stream(cnn, x, method="occlusion", target=target, **occlusion)),
+             lambda: ca.Occlusion(cnn).attribute(x, target=target, perturbations_per_eval=16, **occlusion), nhwc),
+    ]
+    text = TextNet().eval()
+    ids = torch.randint(1, 500, (8 if quick else 64, 48))
+    out.append(Case(
+        "layer integrated gradients (embedding + GRU)", lambda: ta.compute(text, ids, method="ig", target=1),
+        lambda: ca.LayerIntegratedGradients(text, text.emb).attribute(
+            ids, baselines=torch.zeros_like(ids), target=1, return_convergence_delta=True)[0].sum(-1),
+        lambda t: t.detach().numpy()))
+    tiny = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)).eval()
+    small, small_target = torch.randn(2, 3, 8, 8), torch.tensor([1, 2])
+    out += [  # Captum's own work next to nothing: the difference is the wrapper's
+        Case("saliency, tiny model (fixed cost per call)",
+             lambda: ta.compute(tiny, small, method="saliency", target=small_target),
+             lambda: ca.Saliency(tiny).attribute(small, target=small_target), nhwc, short=True, tiny=True),
+        Case("Grad-CAM, tiny model (fixed cost per call)",
+             lambda: ta.compute(tiny, small, method="grad_cam", target=small_target, layer="0"),
+             lambda: ca.LayerAttribution.interpolate(ca.LayerGradCam(tiny, tiny[0]).attribute(
+                 small, target=small_target, relu_attributions=True), (8, 8), interpolate_mode="bilinear"),
+             nhwc, short=True, tiny=True),
+    ]
+    return out
+
+
+def serve(side: str, quick: bool, conn: Any) -> None:
+    """A worker: runs one side's calls when the driver asks, answers times and the last result."""
+    torch.set_num_threads(1)
+    by_name = {case.name: case for case in cases(quick)}
+    warmed: set[str] = set()
+    ta.compute(CNN().eval(), torch.randn(2, 3, 64, 64), method="saliency", target=0)  # imports, first calls
+    while True:
+        request = conn.recv()
+        if request is None:
+            return
+        if request == "first partial":
+            conn.send(first_partial(quick))
+            continue
+        name, calls = request
+        case = by_name[name]
+        fn = case.ours if side == "ours" else case.theirs
+        if side == "captum" and case.seeded is not None:
+            fn = _seeded(fn, case.seeded)
+        if name not in warmed:
+            fn()
+            warmed.add(name)
+        times = []
+        for _ in range(calls):
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = fn()
+            times.append((time.perf_counter() - wall, time.process_time() - cpu))
+        values = np.asarray(result.values) if side == "ours" else case.layout(result)
+        conn.send((times, np.array(values)))
+
+
+def _seeded(fn: Callable[[], Any], seed: int) -> Callable[[], Any]:
+    def call() -> Any:
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        return fn()
+
+    return call
+
+
+def first_partial(quick: bool) -> float:
+    """Seconds until a stream of integrated gradients yields its first partial result."""
+    torch.manual_seed(0)
+    n = 4 if quick else 32
+    cnn, x = CNN().eval(), torch.randn(n, 3, 64, 64)
+    began = time.perf_counter()
+    next(iter(ta.stream(cnn, x, method="ig", target=torch.arange(n) % 10)))
+    return time.perf_counter() - began
+
+
+#: glibc malloc settings of both workers (read at process start): see the module docstring.
+STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
+
+class Worker:
+    def __init__(self, side: str, quick: bool, malloc: dict[str, str]) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(side, quick, child), daemon=True)
+        saved = {k: os.environ.get(k) for k in malloc}
+        os.environ.update(malloc)
+        try:
+            self.process.start()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def ask(self, request: Any) -> Any:
+        self.conn.send(request)
+        return self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.process.join(timeout=30)
+
+
+def measure(case: Case, workers: dict[str, Worker], rounds: int, times: dict[str, dict[str, list[float]]]) -> None:
+    """``rounds`` rounds of ``case`` on one worker pair, alternating which goes first; results checked equal."""
+    calls = (5 if case.short else 1) * (4 if case.tiny else 1)
+    for r in range(rounds):
+        order = list(workers) if r % 2 == 0 else list(reversed(list(workers)))
+        got = {}
+        for which in order:
+            timed, got[which] = workers[which].ask((case.name, calls))
+            times[which]["wall"] += [w for w, _ in timed]
+            times[which]["cpu"] += [c for _, c in timed]
+        np.testing.assert_allclose(got["ours"], got["captum"], rtol=1e-3, atol=1e-5, err_msg=case.name)
+
+
+def summary(case: Case, times: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
+    med = {w: {k: statistics.median(v) for k, v in t.items()} for w, t in times.items()}
+    row: dict[str, Any] = {"case": case.name, "ours_cpu_s": med["ours"]["cpu"], "captum_cpu_s": med["captum"]["cpu"],
+           "ours_wall_s": med["ours"]["wall"], "captum_wall_s": med["captum"]["wall"], "all": times}
+    row["ratio_cpu"] = row["ours_cpu_s"] / row["captum_cpu_s"]
+    row["ratio_wall"] = row["ours_wall_s"] / row["captum_wall_s"]
+    print(f"{row['case']:48s} CPU ours {row['ours_cpu_s']:6.4f} s captum {row['captum_cpu_s']:6.4f} s ratio "
+          f"{row['ratio_cpu']:.3f} | wall ratio {row['ratio_wall']:.3f}"
+          f"{'' if case.tiny or row['ratio_cpu'] <= TARGET else '  (over target)'}", flush=True)
+    if case.tiny:
+        print(f"    the wrapper's own cost per call: {(row['ours_cpu_s'] - row['captum_cpu_s']) * 1000:.2f} ms")
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer images and rounds (a smoke run)")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--case", action="append", default=[],
                         help="run only cases whose name contains this (repeatable), e.g. --case saliency")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="fresh worker pairs, the rounds split among them (each process keeps its heap "
+                             "layout for life: several pairs average that out)")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's dynamic mmap/trim thresholds on in the workers (noisier: see above)")
+    parser.add_argument("--aa", action="store_true",
+                        help="ipyexplain in both workers (an A/A run: the harness's own bias, ~1.00)")
     args = parser.parse_args()
-    ONLY.extend(args.case)
     rounds = 2 if args.quick else args.rounds
-    short = rounds * 5  # saliency and Grad-CAM take ~25-45 ms: more rounds for a steady median
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    n = 4 if args.quick else 32
-    cnn, x = CNN().eval(), torch.randn(n, 3, 64, 64)
-    target = torch.arange(n) % 10
-    layer = cnn.features[6]
-    ta.compute(cnn, x[:2], method="saliency", target=0)  # warm-up (imports, first-call allocations)
-    rows: list[dict[str, Any] | None] = [
-        compare("saliency", lambda: ta.compute(cnn, x, method="saliency", target=target),
-                lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short),
-        compare("integrated gradients, 50 steps", lambda: ta.compute(cnn, x, method="ig", target=target),
-                lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
-                                                             return_convergence_delta=True)[0], nhwc, rounds),
-        compare("SmoothGrad, 16 samples",
-                lambda: ta.compute(cnn, x, method="smoothgrad", target=target, stdevs=0.2, nt_samples=16,
-                                   sample_chunk=4, random_state=0),
-                lambda: ca.NoiseTunnel(ca.Saliency(cnn)).attribute(x, target=target, nt_samples=16,
-                                                                   nt_samples_batch_size=4, stdevs=0.2),
-                nhwc, rounds, seeded=0),
-        compare("Grad-CAM", lambda: ta.compute(cnn, x, method="grad_cam", target=target, layer="features.6"),
-                lambda: ca.LayerAttribution.interpolate(
-                    ca.LayerGradCam(cnn, layer).attribute(x, target=target, relu_attributions=True), (64, 64),
-                    interpolate_mode="bilinear"), nhwc, short),
-        compare("DeepLIFT", lambda: ta.compute(cnn, x, method="deeplift", target=target),
-                lambda: ca.DeepLift(cnn).attribute(x, target=target), nhwc, rounds),
-        compare("occlusion, 8x8 windows, stride 4",
-                lambda: ta.compute(cnn, x, method="occlusion", target=target, sliding_window_shapes=(3, 8, 8),
-                                   strides=(3, 4, 4), perturbations_per_eval=16),
-                lambda: ca.Occlusion(cnn).attribute(x, target=target, sliding_window_shapes=(3, 8, 8),
-                                                    strides=(3, 4, 4), perturbations_per_eval=16), nhwc, rounds),
-        compare("gradient SHAP, 20 samples",
-                lambda: ta.compute(cnn, x, method="gradient_shap", target=target, baselines=x[:4] * 0,
-                                   n_samples=20, sample_chunk=20, random_state=0),
-                lambda: ca.GradientShap(cnn).attribute(x, baselines=x[:4] * 0, target=target, n_samples=20),
-                nhwc, rounds, seeded=0),
-    ]
-    for name, ours_fn, theirs_fn in (  # the same short cases, each call after an untimed call of its kind
-            ("saliency", lambda: ta.compute(cnn, x, method="saliency", target=target),
-             lambda: ca.Saliency(cnn).attribute(x, target=target)),
-            ("Grad-CAM", lambda: ta.compute(cnn, x, method="grad_cam", target=target, layer="features.6"),
-             lambda: ca.LayerAttribution.interpolate(
-                 ca.LayerGradCam(cnn, layer).attribute(x, target=target, relu_attributions=True), (64, 64),
-                 interpolate_mode="bilinear"))):
-        rows.append(compare(name, ours_fn, theirs_fn, nhwc, short, warm=True))
-    rows.append(compare("saliency, streamed", lambda: last(ta.stream(cnn, x, method="saliency", target=target)),
-                        lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short))
-    rows.append(compare("integrated gradients, 50 steps, streamed",
-                        lambda: last(ta.stream(cnn, x, method="ig", target=target)),
-                        lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
-                                                                      return_convergence_delta=True)[0], nhwc, rounds))
-    rows.append(compare("occlusion, streamed",
-                        lambda: last(ta.stream(cnn, x, method="occlusion", target=target,
-                                               sliding_window_shapes=(3, 8, 8), strides=(3, 4, 4))),
-                        lambda: ca.Occlusion(cnn).attribute(x, target=target, sliding_window_shapes=(3, 8, 8),
-                                                            strides=(3, 4, 4), perturbations_per_eval=16),
-                        nhwc, rounds))
-    text = TextNet().eval()
-    ids = torch.randint(1, 500, (8 if args.quick else 64, 48))
-    rows.append(compare(
-        "layer integrated gradients (embedding + GRU)", lambda: ta.compute(text, ids, method="ig", target=1),
-        lambda: ca.LayerIntegratedGradients(text, text.emb).attribute(
-            ids, baselines=torch.zeros_like(ids), target=1, return_convergence_delta=True)[0].sum(-1),
-        lambda t: t.detach().numpy(), rounds))
-
-    done = [row for row in rows if row is not None]
-    tiny = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)).eval()
-    small, small_target = torch.randn(2, 3, 8, 8), torch.tensor([1, 2])
-    fixed = {}
-    for name, ours_fn, theirs_fn in (  # Captum's own work next to nothing: the difference is the wrapper's
-            ("saliency", lambda: ta.compute(tiny, small, method="saliency", target=small_target),
-             lambda: ca.Saliency(tiny).attribute(small, target=small_target)),
-            ("Grad-CAM", lambda: ta.compute(tiny, small, method="grad_cam", target=small_target, layer="0"),
-             lambda: ca.LayerAttribution.interpolate(ca.LayerGradCam(tiny, tiny[0]).attribute(
-                 small, target=small_target, relu_attributions=True), (8, 8), interpolate_mode="bilinear"))):
-        if ONLY and not any(part in name for part in ONLY):
-            continue
-        row = compare(f"{name}, tiny model (fixed cost per call)", ours_fn, theirs_fn, nhwc, short * 4, warm=True)
-        assert row is not None
-        fixed[name] = row["ours_cpu_s"] - row["captum_cpu_s"]
-        print(f"    the wrapper's own cost per {name} call: {fixed[name] * 1000:.2f} ms")
-    first = timed(lambda: next(iter(ta.stream(cnn, x, method="ig", target=target))))[0]
-    print(f"first partial result, integrated gradients: {first * 1000:.0f} ms")
+    chosen = [c for c in cases(args.quick) if not args.case or any(part in c.name for part in args.case)]
+    per_pair = max(1, -(-rounds // args.pairs))
+    times: dict[str, dict[str, dict[str, list[float]]]] = {}
+    first = None
+    for pair in range(args.pairs):
+        print(f"worker pair {pair + 1} of {args.pairs}", flush=True)
+        malloc = {} if args.default_malloc else STEADY_MALLOC
+        workers = {"ours": Worker("ours", args.quick, malloc),
+                   "captum": Worker("ours" if args.aa else "captum", args.quick, malloc)}
+        try:
+            for case in chosen:
+                measure(case, workers, per_pair, times.setdefault(case.name, {w: {"wall": [], "cpu": []}
+                                                                                 for w in workers}))
+            if first is None and not args.case:
+                first = workers["ours"].ask("first partial")
+        finally:
+            for worker in workers.values():
+                worker.close()
+    rows = [summary(case, times[case.name]) for case in chosen]
+    if first is not None:
+        print(f"first partial result, integrated gradients: {first * 1000:.0f} ms")
     RESULTS.mkdir(exist_ok=True)
     record = {"date": datetime.now(timezone.utc).isoformat(timespec="minutes"), "machine": machine(),
-              "torch": torch.__version__, "captum": captum.__version__, "rounds": rounds, "rows": done,
-              "first_partial_s": first, "fixed_cost_s": fixed, "cases": args.case or "all"}
-    (RESULTS / "captum_overhead.json").write_text(json.dumps(record, indent=2))
+              "torch": torch.__version__, "captum": captum.__version__, "rounds": rounds, "pairs": args.pairs,
+              "malloc": "default" if args.default_malloc else STEADY_MALLOC,
+              "rows": rows, "first_partial_s": first, "cases": args.case or "all", "aa": args.aa}
+    name = "captum_overhead_aa.json" if args.aa else "captum_overhead.json"
+    (RESULTS / name).write_text(json.dumps(record, indent=2))
     print("\n| case | ipyexplain CPU (s) | Captum CPU (s) | ratio (CPU) | ratio (wall) |\n|---|---|---|---|---|")
-    for row in done:
-        print(f"| {row['case']} | {row['ours_cpu_s']:.3f} | {row['captum_cpu_s']:.3f} | {row['ratio_cpu']:.3f} | "
+    for row in rows:
+        print(f"| {row['case']} | {row['ours_cpu_s']:.4f} | {row['captum_cpu_s']:.4f} | {row['ratio_cpu']:.3f} | "
               f"{row['ratio_wall']:.3f} |")
 
 
