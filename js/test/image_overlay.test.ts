@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildLut, hexToRgb } from "../src/lib/colormap";
-import { imageRgb, type OverlayInput, overlayOf, paintOverlay, pixelText } from "../src/lib/overlay_paint";
+import { imageRgb, type OverlayInput, overlayOf, paintOverlay, pixelLabel, pixelText } from "../src/lib/overlay_paint";
 
 function input(over: Partial<OverlayInput>): OverlayInput {
   return {
@@ -41,5 +41,15 @@ describe("overlay pixels", () => {
     expect(imageRgb(input({ image: [-1, 0, 1], channels: 3, range: [-1, 1] }), 0)).toEqual([0, 127.5, 255]);
     expect(pixelText([0.25, 0.5, 1], 3, 0)).toBe("0.25, 0.5, 1");
     expect(pixelText(null, 0, 0)).toBe("");
+  });
+
+  it("draw a 2-channel image in gray from its first channel, and hover gives both values", () => {
+    const two = input({ image: [0.2, 0.9, 0.6, 0.1], width: 2, channels: 2 });
+    expect(imageRgb(two, 0)).toEqual([51, 51, 51]);
+    expect(imageRgb(two, 1)).toEqual([153, 153, 153]);
+    expect(pixelText([0.2, 0.9, 0.6, 0.1], 2, 1)).toBe("0.6, 0.1");
+    expect(pixelLabel(2)).toBe("value (2 channels; gray: the first)");
+    expect(pixelLabel(3)).toBe("value (R, G, B)");
+    expect(pixelLabel(1)).toBe("value");
   });
 });

@@ -38,8 +38,12 @@ def test_captum_layout_and_shape_errors():
     nchw = np.zeros((2, 3, 8, 10))
     assert to_nhwc(nchw, "x").shape == (2, 8, 10, 3)
     assert to_nhwc(np.zeros((2, 8, 10)), "x").shape == (2, 8, 10, 1)
+    assert to_nhwc(np.zeros((2, 5, 8, 10)), "x").shape == (2, 8, 10, 5)  # 5 bands, channels first
+    assert to_nhwc(np.zeros((2, 8, 10, 2)), "x").shape == (2, 8, 10, 2)
     with pytest.raises(ValueError, match="which axis holds the channels"):
-        to_nhwc(np.zeros((2, 5, 8, 10)), "x")
+        to_nhwc(np.zeros((2, 8, 8, 8)), "x")  # any axis could be the channels
+    with pytest.raises(ValueError, match="which axis holds the channels"):
+        to_nhwc(np.zeros((2, 30, 40, 50)), "x")
     with pytest.raises(ValueError, match="pick one output first"):
         ImageOverlay(np.zeros((2, 8, 8, 3, 4)))
     with pytest.raises(ValueError, match="do not match attributions"):
@@ -109,3 +113,20 @@ def test_binds_to_attribution_jobs_one_column_each():
     assert w._row_labels == ["#0 · class 1", "#1 · class 1", "#2 · class 1"]
     assert w._images.shape == (3, 8, 8, 1)  # the inputs come with the Explanation
     np.testing.assert_allclose(w._signed[0], ig.result.values[..., 0], rtol=1e-5)
+
+
+def test_two_channel_images_from_a_torch_attribution():
+    """A 2-channel model (e.g. a pair of stacked frames): the attribution's Explanation draws, summed over both
+    channels, over the first channel in gray; the hover's image values carry both channels."""
+    torch = pytest.importorskip("torch")
+    from ipyexplain.backends import torch_attr
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+                                torch.nn.Flatten(), torch.nn.Linear(4, 3)).eval()
+    x = torch.rand(3, 2, 12, 12)
+    explanation = torch_attr.compute(model, x, method="saliency", target=1)
+    assert explanation.values.shape == (3, 12, 12, 2)
+    w = ImageOverlay(explanation)
+    np.testing.assert_allclose(w._signed[0], explanation.values.sum(axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(w._images, x.permute(0, 2, 3, 1).numpy())

@@ -73,3 +73,9 @@ export function pixelText(image: ArrayLike<number> | null, channels: number, i: 
   for (let c = 0; c < channels; c++) values.push(Number(image[i * channels + c]).toPrecision(4).replace(/\.?0+$/, ""));
   return values.join(", ");
 }
+
+/** The hover's name for a pixel's values: RGB, gray, or a 2-channel image (drawn in gray from its first). */
+export function pixelLabel(channels: number): string {
+  if (channels >= 3) return "value (R, G, B)";
+  return channels === 2 ? "value (2 channels; gray: the first)" : "value";
+}

@@ -5,7 +5,7 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import { buildLut } from "../lib/colormap";
 import { Redraws } from "../lib/frame";
 import { colorbar, el, ensureDeepStyle, JOB_TRAITS, jobStateOf, type LiveJobTraits, segmented } from "../lib/live_job";
-import { type OverlayInput, paintOverlay, pixelText } from "../lib/overlay_paint";
+import { type OverlayInput, paintOverlay, pixelLabel, pixelText } from "../lib/overlay_paint";
 import { JobPanel } from "../lib/progress";
 import { ensureStyle } from "../lib/style";
 import { formatExact, formatNumber } from "../lib/text";
@@ -252,7 +252,7 @@ class OverlayView {
       ["image", m.get("_row_labels")[s] ?? ""],
       ["pixel", pooled > 1 ? `x ${x * pooled}–${(x + 1) * pooled - 1}, y ${y * pooled}–${(y + 1) * pooled - 1}` : `x ${x}, y ${y}`],
     ];
-    if (images) lines.push([channels >= 3 ? "value (R, G, B)" : "value", pixelText(images.data.subarray(s * w * h * channels), channels, i)]);
+    if (images) lines.push([pixelLabel(channels), pixelText(images.data.subarray(s * w * h * channels), channels, i)]);
     const sv = signedMaps.data[k], av = absMaps.data[k];
     const label = m.get("value_label") || "attribution";
     lines.push([label, Number.isFinite(sv) ? formatExact(sv) : "not computed yet"]);

@@ -8,7 +8,8 @@ the images ``(N, H, W, C)`` under them. The browser gets, for the samples shown,
   so the signed/absolute toggle needs no round trip;
 - a colour limit per panel (or per image, or shared): the ``clip_percentile`` of |map| over the pixels
   computed so far, so a few extreme pixels do not wash the rest out;
-- the images, pooled the same way, with their display range.
+- the images, pooled the same way, with their display range: 1 or 2 channels are drawn in gray from the
+  first (hover gives every value), 3 as RGB, 4 as RGB without alpha, more from the first three (false colour).
 
 NaN (not computed yet, e.g. a stream part-way) stays NaN: no overlay is drawn there.
 """
@@ -25,6 +26,7 @@ from .._pooling import pool
 
 #: Budget for one update (signed + absolute maps + images), well under the 8 MiB message limit.
 BUDGET_BYTES = 6 * 1024 * 1024
+MAX_CHANNELS = 16  # more than this on an axis: it is a side of the image, not channels
 SCALES = ("panel", "image", "shared")
 
 
@@ -64,8 +66,13 @@ def to_nhwc(array: Any, name: str) -> np.ndarray:
             return a
         if a.shape[1] in (1, 3, 4):
             return np.moveaxis(a, 1, -1)
+        # Other channel counts (2-channel images, multispectral stacks): the channel axis is the short one.
+        if a.shape[-1] <= MAX_CHANNELS and a.shape[-1] < min(a.shape[1:3]):
+            return a
+        if a.shape[1] <= MAX_CHANNELS and a.shape[1] < min(a.shape[2:]):
+            return np.moveaxis(a, 1, -1)
         raise ValueError(f"{name} has shape {a.shape}: which axis holds the channels? Give (N, H, W, C) "
-                         "with C in 1, 3, 4 (or Captum's (N, C, H, W))")
+                         f"with C at most {MAX_CHANNELS} and smaller than H and W (or Captum's (N, C, H, W))")
     if a.ndim == 5:
         raise ValueError(f"{name} has shape {a.shape}: one attribution per output; pick one output first, "
                          "e.g. explanation[..., k]")

@@ -80,7 +80,9 @@ class ImageOverlay(LiveView):
         Jobs whose results are such explanations; each partial result is drawn as it comes, with
         progress and a Cancel button (see :meth:`bind`).
     images : array, optional
-        The images under the attributions, when the explanation does not carry them.
+        The images under the attributions, when the explanation does not carry them. Any channel count
+        (the short axis, first or last): 3 are drawn as RGB, 4 as RGB without alpha, 1 or 2 in gray from
+        the first (the hover gives every value), more from the first three.
     samples : sequence of int, optional
         Which samples to show (default: the first 8).
     labels : sequence of str, optional
