@@ -1,4 +1,6 @@
 // The ImportanceBars stylesheet (on top of lib/style.ts), added once.
+import { injectStyle } from "./style";
+
 const CSS = `
 .ipx-bars .ipx-svg { display: block; overflow: visible; font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
 .ipx-bars .ipx-svg:focus { outline: none; }
@@ -42,9 +44,5 @@ const CSS = `
 `;
 
 export function ensureBarsStyle(doc: Document = document): void {
-  if (doc.getElementById("ipyexplain-style-bars")) return;
-  const style = doc.createElement("style");
-  style.id = "ipyexplain-style-bars";
-  style.textContent = CSS;
-  doc.head.appendChild(style);
+  injectStyle("ipyexplain-style-bars", CSS, doc);
 }

@@ -2,6 +2,7 @@
 // plus the styles shared by the deep-model views (image overlay, tokens, attention, actmax).
 import { ensureBarsStyle } from "./bars_style";
 import type { JobState, JobStatus } from "./progress";
+import { injectStyle } from "./style";
 
 export interface LiveJobTraits {
   _job_status: string;
@@ -50,11 +51,7 @@ const CSS = `
 
 export function ensureDeepStyle(doc: Document = document): void {
   ensureBarsStyle(doc); // the job panel's progress bar and Cancel button
-  if (doc.getElementById("ipyexplain-style-deep")) return;
-  const style = doc.createElement("style");
-  style.id = "ipyexplain-style-deep";
-  style.textContent = CSS;
-  doc.head.appendChild(style);
+  injectStyle("ipyexplain-style-deep", CSS, doc);
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, parent: HTMLElement): HTMLElementTagNameMap[K] {

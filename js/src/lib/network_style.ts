@@ -1,6 +1,7 @@
 // The NetworkDiagram's stylesheet: every colour a JupyterLab CSS variable with a light fallback, so
 // a theme switch restyles the diagram without a redraw.
 import { FONT_FAMILY } from "./network_labels";
+import { injectStyle } from "./style";
 
 const CSS = `
 .ipx-network .ipx-net-toolbar { display: flex; align-items: center; gap: 6px; margin: 0 4px 4px 4px; flex-wrap: wrap; }
@@ -60,9 +61,5 @@ const CSS = `
 `;
 
 export function ensureNetworkStyle(doc: Document = document): void {
-  if (doc.getElementById("ipyexplain-network-style")) return;
-  const style = doc.createElement("style");
-  style.id = "ipyexplain-network-style";
-  style.textContent = CSS;
-  doc.head.appendChild(style);
+  injectStyle("ipyexplain-network-style", CSS, doc);
 }

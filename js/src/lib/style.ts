@@ -26,10 +26,15 @@ const CSS = `
 .ipx-error:empty { display: none; }
 `;
 
-export function ensureStyle(doc: Document = document): void {
-  if (doc.getElementById("ipyexplain-style")) return;
+/** Add a `<style id=id>` with `css` to the document once (every view of a kind shares it). */
+export function injectStyle(id: string, css: string, doc: Document = document): void {
+  if (doc.getElementById(id)) return;
   const style = doc.createElement("style");
-  style.id = "ipyexplain-style";
-  style.textContent = CSS;
+  style.id = id;
+  style.textContent = css;
   doc.head.appendChild(style);
+}
+
+export function ensureStyle(doc: Document = document): void {
+  injectStyle("ipyexplain-style", CSS, doc);
 }

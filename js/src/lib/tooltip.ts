@@ -2,7 +2,7 @@
 export class Tooltip {
   readonly el: HTMLDivElement;
 
-  constructor(parent: HTMLElement) {
+  constructor(private parent: HTMLElement) {
     this.el = document.createElement("div");
     this.el.className = "ipx-tooltip";
     this.el.setAttribute("role", "tooltip");
@@ -29,6 +29,12 @@ export class Tooltip {
     const left = x + 14 + w > bounds.width ? Math.max(0, x - 14 - w) : x + 14;
     const top = y + 14 + h > bounds.height ? Math.max(0, y - 14 - h) : y + 14;
     this.el.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
+  }
+
+  /** Show `lines` at the pointer of event `e`, kept inside the parent. */
+  showAt(lines: Array<[string, string]>, e: { clientX: number; clientY: number }): void {
+    const box = this.parent.getBoundingClientRect();
+    this.show(lines, e.clientX - box.left, e.clientY - box.top, { width: box.width, height: box.height });
   }
 
   hide(): void {

@@ -5,7 +5,7 @@ import { drawChart, imagePixels } from "../lib/actmax_chart";
 import { Redraws } from "../lib/frame";
 import { el, ensureDeepStyle, JOB_TRAITS, jobStateOf, type LiveJobTraits } from "../lib/live_job";
 import { JobPanel } from "../lib/progress";
-import { ensureStyle } from "../lib/style";
+import { ensureStyle, injectStyle } from "../lib/style";
 import { svg } from "../lib/svg";
 import { formatExact } from "../lib/text";
 import { readTheme } from "../lib/theme";
@@ -59,11 +59,7 @@ class ActMaxView {
   constructor(private model: Model, host: HTMLElement) {
     ensureStyle();
     ensureDeepStyle();
-    if (!document.getElementById("ipyexplain-style-actmax")) {
-      const style = el("style", "", document.head);
-      style.id = "ipyexplain-style-actmax";
-      style.textContent = CSS;
-    }
+    injectStyle("ipyexplain-style-actmax", CSS);
     this.root = el("div", "ipx-view ipx-actmax", host);
     this.titleEl = el("div", "ipx-title", this.root);
     const main = el("div", "ipx-actmax-main", this.root);

@@ -7,7 +7,7 @@ import { cellAt, gridLayout, type GridLayout, matrixLayout, type MatrixLayout, m
 import { buildLut } from "../lib/colormap";
 import { Redraws } from "../lib/frame";
 import { colorbar, el, ensureDeepStyle } from "../lib/live_job";
-import { ensureStyle } from "../lib/style";
+import { ensureStyle, injectStyle } from "../lib/style";
 import { formatExact, formatNumber } from "../lib/text";
 import { readTheme } from "../lib/theme";
 import { Tooltip } from "../lib/tooltip";
@@ -65,11 +65,7 @@ class AttentionView {
   constructor(private model: Model, host: HTMLElement) {
     ensureStyle();
     ensureDeepStyle();
-    if (!document.getElementById("ipyexplain-style-attn")) {
-      const style = el("style", "", document.head);
-      style.id = "ipyexplain-style-attn";
-      style.textContent = CSS;
-    }
+    injectStyle("ipyexplain-style-attn", CSS);
     this.root = el("div", "ipx-view ipx-attention", host);
     this.root.style.position = "relative";
     this.titleEl = el("div", "ipx-title", this.root);
@@ -271,10 +267,8 @@ class AttentionView {
     if (!hit) { this.tooltip.hide(); return; }
     const [r, c] = hit;
     const cols = this.matrix.shape[1];
-    const rb = this.root.getBoundingClientRect();
-    this.tooltip.show([["query", this.model.get("_tokens")[r] ?? String(r)], ["key", this.model.get("_key_tokens")[c] ?? String(c)],
-      ["attention", formatExact(this.matrix.data[r * cols + c])]], e.clientX - rb.left, e.clientY - rb.top,
-    { width: rb.width, height: rb.height });
+    this.tooltip.showAt([["query", this.model.get("_tokens")[r] ?? String(r)],
+      ["key", this.model.get("_key_tokens")[c] ?? String(c)], ["attention", formatExact(this.matrix.data[r * cols + c])]], e);
     if (this.hoverRow !== r) {
       this.hoverRow = r;
       this.drawMatrix();
@@ -320,9 +314,7 @@ class AttentionView {
     if (!this.gLayout) return;
     const hit = thumbAt(this.gLayout, ...this.local(e, this.grid));
     if (!hit) { this.tooltip.hide(); return; }
-    const rb = this.root.getBoundingClientRect();
-    this.tooltip.show([["layer", `${hit[0]}: ${this.model.get("_layer_names")[hit[0]] ?? ""}`], ["head", String(hit[1])]],
-      e.clientX - rb.left, e.clientY - rb.top, { width: rb.width, height: rb.height });
+    this.tooltip.showAt([["layer", `${hit[0]}: ${this.model.get("_layer_names")[hit[0]] ?? ""}`], ["head", String(hit[1])]], e);
   }
 }
 

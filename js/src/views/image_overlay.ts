@@ -258,8 +258,7 @@ class OverlayView {
     lines.push([label, Number.isFinite(sv) ? formatExact(sv) : "not computed yet"]);
     if (Number.isFinite(av)) lines.push([`|${label}|`, formatExact(av)]);
     if (pooled > 1) lines.push(["mean of", `${pooled}×${pooled} pixels`]);
-    const root = this.root.getBoundingClientRect();
-    this.tooltip.show(lines, e.clientX - root.left, e.clientY - root.top, { width: root.width, height: root.height });
+    this.tooltip.showAt(lines, e);
   }
 }
 

@@ -6,7 +6,7 @@ import { buildLut } from "../lib/colormap";
 import { Redraws } from "../lib/frame";
 import { colorbar, el, ensureDeepStyle, JOB_TRAITS, jobStateOf, type LiveJobTraits } from "../lib/live_job";
 import { JobPanel } from "../lib/progress";
-import { ensureStyle } from "../lib/style";
+import { ensureStyle, injectStyle } from "../lib/style";
 import { formatExact, formatNumber } from "../lib/text";
 import { pieces, tokenColors, wordOf } from "../lib/tokens_words";
 import { Tooltip } from "../lib/tooltip";
@@ -43,14 +43,6 @@ const CSS = `
 .ipx-token:hover { outline: 1.5px solid var(--jp-ui-font-color1, rgba(0,0,0,.87)); outline-offset: 0; }
 `;
 
-function ensureTokensStyle(): void {
-  if (document.getElementById("ipyexplain-style-tokens")) return;
-  const style = document.createElement("style");
-  style.id = "ipyexplain-style-tokens";
-  style.textContent = CSS;
-  document.head.appendChild(style);
-}
-
 class TokensView {
   private root: HTMLDivElement;
   private titleText: HTMLSpanElement;
@@ -66,7 +58,7 @@ class TokensView {
   constructor(private model: Model, host: HTMLElement) {
     ensureStyle();
     ensureDeepStyle();
-    ensureTokensStyle();
+    injectStyle("ipyexplain-style-tokens", CSS);
     this.root = el("div", "ipx-view ipx-tokens", host);
     this.root.style.position = "relative";
     const title = el("div", "ipx-title", this.root);
@@ -155,8 +147,7 @@ class TokensView {
     const lines: Array<[string, string]> = [["token", raw], ["position", String(index)]];
     if (word !== raw) lines.push(["word", word]);
     lines.push([label, Number.isFinite(value) ? formatExact(value) : "not computed yet"]);
-    const box = this.root.getBoundingClientRect();
-    this.tooltip.show(lines, e.clientX - box.left, e.clientY - box.top, { width: box.width, height: box.height });
+    this.tooltip.showAt(lines, e);
   }
 }
 

@@ -23,6 +23,7 @@ import numpy as np
 import shap
 
 from .._pooling import pool
+from ._attribution_common import robust_limit
 
 #: Budget for one update (signed + absolute maps + images), well under the 8 MiB message limit.
 BUDGET_BYTES = 6 * 1024 * 1024
@@ -107,14 +108,6 @@ def _shown(n: int, samples: Any) -> list[int]:
     return [i % n for i in chosen]
 
 
-def _limit(maps: np.ndarray, percentile: float) -> float:
-    finite = np.abs(maps[np.isfinite(maps)])
-    if finite.size == 0:
-        return 1.0
-    limit = float(np.percentile(finite, percentile)) if percentile < 100 else float(finite.max())
-    return limit if limit > 0 else float(finite.max()) or 1.0
-
-
 def reduce(panels: list[Panel], *, samples: Any, max_px: int, clip_percentile: float, scale: str,
            image_range: tuple[float, float] | None) -> Reduced:
     """See the module docstring."""
@@ -159,11 +152,11 @@ def reduce(panels: list[Panel], *, samples: Any, max_px: int, clip_percentile: f
 def _limits(maps: np.ndarray, scale: str, percentile: float) -> np.ndarray:
     panels, samples = maps.shape[:2]
     if scale == "shared":
-        return np.full((panels, samples), _limit(maps, percentile), dtype=np.float32)
+        return np.full((panels, samples), robust_limit(maps, percentile), dtype=np.float32)
     if scale == "image":
-        return np.array([[_limit(maps[m, s], percentile) for s in range(samples)] for m in range(panels)],
+        return np.array([[robust_limit(maps[m, s], percentile) for s in range(samples)] for m in range(panels)],
                         dtype=np.float32)
-    return np.array([[_limit(maps[m], percentile)] * samples for m in range(panels)], dtype=np.float32)
+    return np.array([[robust_limit(maps[m], percentile)] * samples for m in range(panels)], dtype=np.float32)
 
 
 def _display_range(pic: np.ndarray) -> tuple[float, float]:

@@ -21,6 +21,7 @@ from .. import colormaps
 from .._jobs import Job
 from .._traits import Matrix
 from .._transport import array_serialization
+from ._attribution_common import checked_clip, info_of, row_labels, unit_of
 from ._base import bundle, check_keywords
 from ._live import LiveView
 from ._overlay_data import SCALES, Panel, panel_of, reduce
@@ -32,17 +33,11 @@ _UNSET: Any = object()
 WHOLE = "whole model"
 
 
-def _info(value: Any) -> Any:
-    from ..backends._torch_result import info_of
-
-    return info_of(value)
-
-
 def _image_part(value: Any, part: str | None = None) -> Any:
     """A multi-input attribution -> the Explanation of input ``part`` (default: its first image input)."""
     if np.asarray(getattr(value, "values", value)).ndim == 4:
         return value
-    info = _info(value)
+    info = info_of(value)
     if info is not None and info.parts is not None:
         if part is not None:
             if part not in info.parts:
@@ -57,14 +52,14 @@ def _image_part(value: Any, part: str | None = None) -> Any:
 
 def _split_panels(value: Any) -> list[tuple[str, Any]] | None:
     """An attribution split over sub-networks -> the whole model's map, then one per part; else None."""
-    info = _info(value)
+    info = info_of(value)
     if info is None or info.kind != "submodels" or info.parts is None or info.combined is None:
         return None
     return [(WHOLE, info.combined), *info.parts.items()]
 
 
 def _label_of(value: Any, default: str) -> str:
-    info = _info(value)
+    info = info_of(value)
     return info.method.replace("_", " ") if info is not None else default
 
 
@@ -205,25 +200,18 @@ class ImageOverlay(LiveView):
 
     @t.validate("cmap")
     def _validate_cmap(self, proposal: dict[str, Any]) -> str:
-        return self._colormap(proposal["value"], "diverging", "cmap")
+        return colormaps.checked(proposal["value"], "diverging")
 
     @t.validate("cmap_absolute")
     def _validate_cmap_absolute(self, proposal: dict[str, Any]) -> str:
-        return self._colormap(proposal["value"], "sequential", "cmap_absolute")
-
-    @staticmethod
-    def _colormap(name: str, kind: str, what: str) -> str:
-        valid = [n for n in colormaps.names() if colormaps.kind(n) == kind]
-        if name not in valid:
-            raise ValueError(f"{what} must be a {kind} colormap, one of {valid}; got {name!r}")
-        return name
+        try:
+            return colormaps.checked(proposal["value"], "sequential")
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("cmap", "cmap_absolute", 1)) from None
 
     @t.validate("clip_percentile")
     def _validate_clip(self, proposal: dict[str, Any]) -> float:
-        value = float(proposal["value"])
-        if not 50 <= value <= 100:
-            raise ValueError(f"clip_percentile must be between 50 and 100; got {value}")
-        return value
+        return checked_clip(proposal["value"])
 
     @t.validate("cell_size", "max_px")
     def _validate_sizes(self, proposal: dict[str, Any]) -> int:
@@ -266,8 +254,7 @@ class ImageOverlay(LiveView):
         self._redraw()
 
     def _unit_of(self, result: Any) -> str | None:
-        info = _info(result)
-        return info.unit if info is not None else None
+        return unit_of(result)
 
     @t.observe(*_DRAWN)
     def _on_option(self, change: dict[str, Any]) -> None:
@@ -295,22 +282,9 @@ class ImageOverlay(LiveView):
             self._computed, self._pooled = reduced.computed, reduced.pooled
             self._source_shape = list(panels[0].values.shape)
             self._partial_flag = self._partial or any(
-                getattr(_info(v), "partial", False) for v in self._sources.values())
+                getattr(info_of(v), "partial", False) for v in self._sources.values())
             self._frame += 1
 
     def _rows(self, shown: list[int]) -> list[str]:
-        if self.sample_labels is not None:
-            labels = [str(v) for v in self.sample_labels]
-            if len(labels) != len(shown):
-                raise ValueError(f"{len(labels)} sample_labels for {len(shown)} samples shown")
-            return labels
-        info = next((i for i in (_info(v) for v in self._sources.values()) if i is not None), None)
-        rows = []
-        for i in shown:
-            text = f"#{i}"
-            if info is not None and info.targets is not None and info.targets[i] >= 0:
-                k = int(info.targets[i])
-                names = info.target_names
-                text += f" · {names[k] if names and k < len(names) else f'class {k}'}"
-            rows.append(text)
-        return rows
+        info = next((i for i in (info_of(v) for v in self._sources.values()) if i is not None), None)
+        return row_labels(shown, info, self.sample_labels, "sample_labels")

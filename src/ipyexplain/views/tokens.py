@@ -20,6 +20,7 @@ from .. import colormaps
 from .._jobs import Job
 from .._traits import Matrix
 from .._transport import array_serialization
+from ._attribution_common import checked_clip, info_of, robust_limit, row_labels, unit_of
 from ._base import bundle, check_keywords
 from ._live import LiveView
 
@@ -135,17 +136,11 @@ class TokenView(LiveView):
 
     @t.validate("cmap")
     def _validate_cmap(self, proposal: dict[str, Any]) -> str:
-        valid = [n for n in colormaps.names() if colormaps.kind(n) == "diverging"]
-        if proposal["value"] not in valid:
-            raise ValueError(f"cmap must be a diverging colormap, one of {valid}; got {proposal['value']!r}")
-        return str(proposal["value"])
+        return colormaps.checked(proposal["value"], "diverging")
 
     @t.validate("clip_percentile")
     def _validate_clip(self, proposal: dict[str, Any]) -> float:
-        value = float(proposal["value"])
-        if not 50 <= value <= 100:
-            raise ValueError(f"clip_percentile must be between 50 and 100; got {value}")
-        return value
+        return checked_clip(proposal["value"])
 
     def _take(self, explanation: Any) -> None:
         self._scores, self._texts = _rows_of(explanation, self._tokens_given)
@@ -156,10 +151,7 @@ class TokenView(LiveView):
         self._redraw()
 
     def _unit_of(self, result: Any) -> str | None:
-        from ..backends._torch_result import info_of
-
-        info = info_of(result)
-        return info.unit if info is not None else None
+        return unit_of(result)
 
     @t.observe(*_DRAWN)
     def _on_option(self, change: dict[str, Any]) -> None:
@@ -190,38 +182,15 @@ class TokenView(LiveView):
             self._limits = self._limits_of(values)
             self._labels = self._labels_of(shown)
             self._n_rows = n
-            from ..backends._torch_result import info_of
-
             info = info_of(self._source)
             self._partial_flag = self._partial or bool(info is not None and info.partial)
             self._frame += 1
 
     def _limits_of(self, values: list[np.ndarray]) -> np.ndarray:
-        def limit(v: np.ndarray) -> float:
-            finite = np.abs(v[np.isfinite(v)])
-            if finite.size == 0:
-                return 1.0
-            return float(np.percentile(finite, self.clip_percentile)) or float(finite.max()) or 1.0
-
         if self.scale == "row":
-            return np.array([limit(v) for v in values], dtype=np.float32)
-        return np.full(len(values), limit(np.concatenate(values)) if values else 1.0, dtype=np.float32)
+            return np.array([robust_limit(v, self.clip_percentile) for v in values], dtype=np.float32)
+        whole = robust_limit(np.concatenate(values), self.clip_percentile) if values else 1.0
+        return np.full(len(values), whole, dtype=np.float32)
 
     def _labels_of(self, shown: Sequence[int]) -> list[str]:
-        if self.row_labels is not None:
-            labels = [str(v) for v in self.row_labels]
-            if len(labels) != len(shown):
-                raise ValueError(f"{len(labels)} row_labels for {len(shown)} rows shown")
-            return labels
-        from ..backends._torch_result import info_of
-
-        info = info_of(self._source)
-        out = []
-        for i in shown:
-            text = f"#{i}"
-            if info is not None and info.targets is not None and info.targets[i] >= 0:
-                k = int(info.targets[i])
-                names = info.target_names
-                text += f" · {names[k] if names and k < len(names) else f'class {k}'}"
-            out.append(text)
-        return out
+        return row_labels(list(shown), info_of(self._source), self.row_labels, "row_labels")
