@@ -10,6 +10,7 @@ import contextlib
 import importlib.metadata
 import os
 import platform
+import statistics
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,21 @@ def machine() -> dict[str, Any]:
                 break
     return {"nproc": os.cpu_count(), "cpu": model, "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "platform": platform.platform()}
+
+
+def overhead_row(case: str, times: dict[str, dict[str, list[float]]], peer: str, target: float, *,
+                 width: int = 48, judged: bool = True) -> dict[str, Any]:
+    """The row of a wrapper-vs-peer case from each side's CPU and wall times (``times[side][kind]``, sides
+    ``"ours"`` and ``peer``): medians, ratios ours / peer, printed; ``judged``: flag a ratio over ``target``."""
+    med = {w: {k: statistics.median(v) for k, v in t.items()} for w, t in times.items()}
+    row: dict[str, Any] = {"case": case, "ours_cpu_s": med["ours"]["cpu"], f"{peer}_cpu_s": med[peer]["cpu"],
+                           "ours_wall_s": med["ours"]["wall"], f"{peer}_wall_s": med[peer]["wall"], "all": times}
+    row["ratio_cpu"] = row["ours_cpu_s"] / row[f"{peer}_cpu_s"]
+    row["ratio_wall"] = row["ours_wall_s"] / row[f"{peer}_wall_s"]
+    print(f"{case:{width}s} CPU ours {row['ours_cpu_s']:6.4f} s {peer} {row[f'{peer}_cpu_s']:6.4f} s ratio "
+          f"{row['ratio_cpu']:.3f} | wall ratio {row['ratio_wall']:.3f}"
+          f"{'' if not judged or row['ratio_cpu'] <= target else '  (over target)'}", flush=True)
+    return row
 
 
 def ratios(results: dict[str, Any], size: int) -> dict[str, Any]:

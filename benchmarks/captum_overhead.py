@@ -48,7 +48,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -64,7 +63,7 @@ from captum import attr as ca
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine
+from _report import machine, overhead_row
 
 from ipyexplain.backends import torch_attr as ta
 
@@ -280,14 +279,7 @@ def measure(case: Case, workers: dict[str, Worker], rounds: int, times: dict[str
 
 
 def summary(case: Case, times: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
-    med = {w: {k: statistics.median(v) for k, v in t.items()} for w, t in times.items()}
-    row: dict[str, Any] = {"case": case.name, "ours_cpu_s": med["ours"]["cpu"], "captum_cpu_s": med["captum"]["cpu"],
-           "ours_wall_s": med["ours"]["wall"], "captum_wall_s": med["captum"]["wall"], "all": times}
-    row["ratio_cpu"] = row["ours_cpu_s"] / row["captum_cpu_s"]
-    row["ratio_wall"] = row["ours_wall_s"] / row["captum_wall_s"]
-    print(f"{row['case']:48s} CPU ours {row['ours_cpu_s']:6.4f} s captum {row['captum_cpu_s']:6.4f} s ratio "
-          f"{row['ratio_cpu']:.3f} | wall ratio {row['ratio_wall']:.3f}"
-          f"{'' if case.tiny or row['ratio_cpu'] <= TARGET else '  (over target)'}", flush=True)
+    row = overhead_row(case.name, times, "captum", TARGET, judged=not case.tiny)
     if case.tiny:
         print(f"    the wrapper's own cost per call: {(row['ours_cpu_s'] - row['captum_cpu_s']) * 1000:.2f} ms")
     return row

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from sklearn.datasets import make_regression
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine
+from _report import machine, overhead_row
 
 from ipyexplain.backends import shap_
 
@@ -61,15 +60,7 @@ def compare(name: str, ours: Callable[[], Any], theirs: Callable[[], Any], round
         a, b = got["ours"], got["shap"]
         np.testing.assert_allclose(a.values, b.values, rtol=1e-9, atol=1e-9, err_msg=name)
         np.testing.assert_allclose(a.base_values, b.base_values, rtol=1e-9, atol=1e-9, err_msg=name)
-    med = {w: {k: statistics.median(v) for k, v in t.items()} for w, t in times.items()}
-    row = {"case": name, "ours_cpu_s": med["ours"]["cpu"], "shap_cpu_s": med["shap"]["cpu"],
-           "ours_wall_s": med["ours"]["wall"], "shap_wall_s": med["shap"]["wall"], "all": times}
-    row["ratio_cpu"] = row["ours_cpu_s"] / row["shap_cpu_s"]
-    row["ratio_wall"] = row["ours_wall_s"] / row["shap_wall_s"]
-    print(f"{name:64s} CPU ours {row['ours_cpu_s']:6.3f} s shap {row['shap_cpu_s']:6.3f} s ratio "
-          f"{row['ratio_cpu']:.3f} | wall ratio {row['ratio_wall']:.3f}"
-          f"{'' if row['ratio_cpu'] <= TARGET else '  (over target)'}", flush=True)
-    return row
+    return overhead_row(name, times, "shap", TARGET, width=64)
 
 
 def main() -> None:
