@@ -17,8 +17,9 @@ consume ``stream()`` to the end (partial Explanations at most every 50 ms, as a 
 
 **Each side runs in its own worker process** (the same seeds build the same model and inputs in both),
 as a user runs one or the other. The driver runs ``--rounds`` rounds of each case, alternating which side
-goes first; in a round a worker times one call of a long case, five of a short one (saliency, Grad-CAM:
-~20-40 ms); medians over all timed calls; each worker makes one untimed call of a case before timing it.
+goes first; in a round a worker times one call of a long case, several of a short one (five of saliency
+and Grad-CAM, ~20-40 ms; three of DeepLIFT and the text case, ~0.2 s); medians over all timed calls;
+each worker makes one untimed call of a case before timing it.
 
 This work is memory-bound (8 MB activations), and its time depends on where those land:
 
@@ -33,7 +34,7 @@ This work is memory-bound (8 MB activations), and its time depends on where thos
 So both workers start with the same fixed glibc settings (``STEADY_MALLOC``: buffers up to 32 MB come from
 the heap, which is not trimmed below 256 MB), so page faults no longer depend on each process's history;
 this measures the wrapper, not the allocator's luck. The rounds are split over ``--pairs`` fresh worker
-pairs (3). ``--default-malloc`` leaves glibc's defaults; ``--aa`` runs ipyexplain in both workers, the
+pairs (5). ``--default-malloc`` leaves glibc's defaults; ``--aa`` runs ipyexplain in both workers, the
 harness's own bias (it should read 1.00).
 
 The numbers are checked equal (to float tolerance) in every round. Target: ratio <= 1.05.
@@ -104,7 +105,7 @@ class Case:
     ours: Callable[[], Any]
     theirs: Callable[[], Any]
     layout: Callable[[Any], np.ndarray]  # Captum's result in the Explanation's layout
-    short: bool = False  # ~20-40 ms a call: five timed calls per round
+    calls: int = 1  # timed calls per round: several for short cases, for a steady median
     seeded: int | None = None  # Captum's call draws noise: seed torch and numpy first (ours: random_state)
     tiny: bool = False  # the tiny model: the wrapper's fixed cost per call
 
@@ -135,7 +136,7 @@ def cases(quick: bool) -> list[Case]:
     occlusion = dict(sliding_window_shapes=(3, 8, 8), strides=(3, 4, 4))
     out = [
         Case("saliency", lambda: ta.compute(cnn, x, method="saliency", target=target),
-             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short=True),
+             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, calls=5),
         Case("integrated gradients, 50 steps", lambda: ta.compute(cnn, x, method="ig", target=target),
              lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
                                                           return_convergence_delta=True)[0], nhwc),
@@ -146,9 +147,9 @@ def cases(quick: bool) -> list[Case]:
                                                                 nt_samples_batch_size=4, stdevs=0.2),
              nhwc, seeded=0),
         Case("Grad-CAM", lambda: ta.compute(cnn, x, method="grad_cam", target=target, layer="features.6"),
-             grad_cam, nhwc, short=True),
+             grad_cam, nhwc, calls=5),
         Case("DeepLIFT", lambda: ta.compute(cnn, x, method="deeplift", target=target),
-             lambda: ca.DeepLift(cnn).attribute(x, target=target), nhwc),
+             lambda: ca.DeepLift(cnn).attribute(x, target=target), nhwc, calls=3),
         Case("occlusion, 8x8 windows, stride 4",
              lambda: ta.compute(cnn, x, method="occlusion", target=target, perturbations_per_eval=16, **occlusion),
              lambda: ca.Occlusion(cnn).attribute(x, target=target, perturbations_per_eval=16, **occlusion), nhwc),
@@ -158,7 +159,7 @@ def cases(quick: bool) -> list[Case]:
              lambda: ca.GradientShap(cnn).attribute(x, baselines=x[:4] * 0, target=target, n_samples=20),
              nhwc, seeded=0),
         Case("saliency, streamed", lambda: last(ta.stream(cnn, x, method="saliency", target=target)),
-             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, short=True),
+             lambda: ca.Saliency(cnn).attribute(x, target=target), nhwc, calls=5),
         Case("integrated gradients, 50 steps, streamed", lambda: last(ta.stream(cnn, x, method="ig", target=target)),
              lambda: ca.IntegratedGradients(cnn).attribute(x, target=target, n_steps=50,
                                                           return_convergence_delta=True)[0], nhwc),
@@ -171,18 +172,18 @@ def cases(quick: bool) -> list[Case]:
         "layer integrated gradients (embedding + GRU)", lambda: ta.compute(text, ids, method="ig", target=1),
         lambda: ca.LayerIntegratedGradients(text, text.emb).attribute(
             ids, baselines=torch.zeros_like(ids), target=1, return_convergence_delta=True)[0].sum(-1),
-        lambda t: t.detach().numpy()))
+        lambda t: t.detach().numpy(), calls=3))
     tiny = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)).eval()
     small, small_target = torch.randn(2, 3, 8, 8), torch.tensor([1, 2])
     out += [  # Captum's own work next to nothing: the difference is the wrapper's
         Case("saliency, tiny model (fixed cost per call)",
              lambda: ta.compute(tiny, small, method="saliency", target=small_target),
-             lambda: ca.Saliency(tiny).attribute(small, target=small_target), nhwc, short=True, tiny=True),
+             lambda: ca.Saliency(tiny).attribute(small, target=small_target), nhwc, calls=20, tiny=True),
         Case("Grad-CAM, tiny model (fixed cost per call)",
              lambda: ta.compute(tiny, small, method="grad_cam", target=small_target, layer="0"),
              lambda: ca.LayerAttribution.interpolate(ca.LayerGradCam(tiny, tiny[0]).attribute(
                  small, target=small_target, relu_attributions=True), (8, 8), interpolate_mode="bilinear"),
-             nhwc, short=True, tiny=True),
+             nhwc, calls=20, tiny=True),
     ]
     return out
 
@@ -267,7 +268,7 @@ class Worker:
 
 def measure(case: Case, workers: dict[str, Worker], rounds: int, times: dict[str, dict[str, list[float]]]) -> None:
     """``rounds`` rounds of ``case`` on one worker pair, alternating which goes first; results checked equal."""
-    calls = (5 if case.short else 1) * (4 if case.tiny else 1)
+    calls = case.calls
     for r in range(rounds):
         order = list(workers) if r % 2 == 0 else list(reversed(list(workers)))
         got = {}
@@ -291,7 +292,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--case", action="append", default=[],
                         help="run only cases whose name contains this (repeatable), e.g. --case saliency")
-    parser.add_argument("--pairs", type=int, default=3,
+    parser.add_argument("--pairs", type=int, default=5,
                         help="fresh worker pairs, the rounds split among them (each process keeps its heap "
                              "layout for life: several pairs average that out)")
     parser.add_argument("--default-malloc", action="store_true",
